@@ -1,0 +1,31 @@
+import type { SessionEvent } from '../domain/events.js';
+
+/** One connected session of a user, as the bus sees it. */
+export interface SessionHandle {
+  readonly id: string;
+  readonly userId: string;
+  readonly openedAt: number;
+  /** Hands the event to the session's transport; false if it could not take it. */
+  deliver(event: SessionEvent): boolean;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * How an event reaches a user's sessions wherever they are connected. The default keeps
+ * everything in this process; a clustered bus (Redis) implements the same contract.
+ */
+export interface Bus {
+  /** Registers a session; `first` is true when the user had no other session. */
+  attach(session: SessionHandle): Promise<{ first: boolean }>;
+  /** Unregisters a session; `last` is true when the user has no session left. */
+  detach(session: SessionHandle): Promise<{ last: boolean }>;
+  /** Delivers to every session of every user; resolves how many sessions took it. */
+  publish(userIds: readonly string[], event: SessionEvent): Promise<number>;
+  /** Which of these users have at least one session. */
+  online(userIds: readonly string[]): Promise<Set<string>>;
+  /** This node's sessions of one user, oldest first. */
+  localSessions(userId: string): readonly SessionHandle[];
+  /** Number of sessions held by this node. */
+  localSessionCount(): number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,184 @@
+import type { WebSocket } from '@fastify/websocket';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { FieldLimits } from '../domain/account.js';
+import { MinamiCode } from '../domain/codes.js';
+import type { SessionEvent } from '../domain/events.js';
+import type { Services } from '../service/index.js';
+import type { Credentials } from '../service/accounts.js';
+import type { UserSession } from '../service/sessions.js';
+import { stringField } from './fields.js';
+import { eventFrame, nullIfEmpty, personEntry, refusal, refusalCode, reply } from './replies.js';
+
+/** What the socket reports to (Prometheus gauges and counters fit this shape). */
+export interface SessionMetrics {
+  sessions: { inc(): void; dec(): void };
+  logins: { inc(labels: { code: number }): void };
+  dialogues: { inc(labels: { code: number }): void };
+}
+
+export interface LoginSocketOptions {
+  services: Services;
+  domain: string;
+  /** Largest frame a client may send, in bytes. */
+  maxFrameBytes: number;
+  /** A session whose unsent output exceeds this is too slow to keep up and is closed. */
+  maxBufferedBytes: number;
+  metrics: SessionMetrics;
+}
+
+const CLOSE_POLICY = 1008;
+const CLOSE_TOO_SLOW = 1013;
+
+/** `?account=&password=` or `?account=&token=`; a repeated parameter is simply wrong. */
+function credentialsFrom(query: unknown): Credentials | null {
+  try {
+    const account = stringField(query, 'account');
+    const token = stringField(query, 'token');
+    const password = stringField(query, 'password');
+    if (!account) return null;
+    if (password) return { account, password };
+    if (token) return { account, token };
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The minami login socket: authenticates from the query string, sends the snapshot as
+ * the first frame, then carries dialogues and pushes both ways until it closes.
+ */
+export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (app, options) => {
+  const { services } = options;
+  const handler = (socket: WebSocket, request: FastifyRequest) => serveSession(socket, request, options);
+  const plainHttp = async () => reply(MinamiCode.ProtocolError);
+  for (const url of ['/im/login', '/im/login/im/login']) {
+    app.route({ method: 'GET', url, handler: plainHttp, wsHandler: handler });
+  }
+
+  async function serveSession(socket: WebSocket, request: FastifyRequest, opts: LoginSocketOptions) {
+    const log = request.log;
+    // Frames may arrive while the password is being checked; keep them in order until ready.
+    const early: { data: Buffer; isBinary: boolean }[] = [];
+    let onFrame: ((data: Buffer, isBinary: boolean) => void) | null = null;
+    socket.on('message', (data: Buffer, isBinary: boolean) => (onFrame ? onFrame(data, isBinary) : early.push({ data, isBinary })));
+    let closed = false;
+    socket.on('close', () => (closed = true));
+
+    const credentials = credentialsFrom(request.query);
+    const login = credentials
+      ? await services.accounts.login(credentials, request.ip)
+      : ({ ok: false, refusal: 'wrong-credentials' } as const);
+    opts.metrics.logins.inc({ code: login.ok ? MinamiCode.Success : refusalCode[login.refusal] });
+    if (!login.ok) {
+      log.info({ refusal: login.refusal }, 'login refused');
+      socket.send(JSON.stringify(refusal(login.refusal)));
+      socket.close(CLOSE_POLICY, refusalCode[login.refusal] === MinamiCode.TooManyAttempts ? 'Too Many Attempts' : 'Login Refused');
+      return;
+    }
+    if (closed) return;
+
+    const { account, token } = login.value;
+    const transport = new SocketTransport(socket, opts.maxBufferedBytes, log);
+    const { session, snapshot } = await services.sessions.open(account, transport);
+    opts.metrics.sessions.inc();
+    const release = () => {
+      opts.metrics.sessions.dec();
+      services.sessions.closed(session).catch((err) => log.error({ err }, 'session close failed'));
+    };
+    if (closed) return release();
+    socket.on('close', release);
+    transport.ready(
+      JSON.stringify({
+        code: MinamiCode.Success,
+        friends: nullIfEmpty(snapshot.friends),
+        message: 'Success',
+        ok: true,
+        profile: { ...personEntry(account), address: `@${account.account}:${opts.domain}` },
+        requests: nullIfEmpty(snapshot.requests),
+        token,
+      }),
+    );
+
+    onFrame = (data, isBinary) => {
+      handleFrame(session, transport, data, isBinary).catch((err) => {
+        log.error({ err }, 'frame failed');
+        transport.sendRaw(JSON.stringify(reply(MinamiCode.InternalError)));
+      });
+    };
+    for (const frame of early.splice(0)) onFrame(frame.data, frame.isBinary);
+  }
+
+  async function handleFrame(session: UserSession, transport: SocketTransport, data: Buffer, isBinary: boolean) {
+    const answer = (body: Record<string, unknown>) => transport.sendRaw(JSON.stringify(body));
+    if (isBinary) return answer(reply(MinamiCode.PayloadMustBeText));
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString('utf8'));
+    } catch {
+      return answer(reply(MinamiCode.ProtocolError));
+    }
+    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) return answer(reply(MinamiCode.ProtocolError));
+    const { id, toFriend, payload } = frame as Record<string, unknown>;
+
+    // The id is echoed on every answer so a client can match it; strings and numbers are both ids.
+    if (id === undefined || id === null || id === '') return answer(reply(MinamiCode.DialogueIdEmpty));
+    if ((typeof id !== 'string' && typeof id !== 'number') || String(id).length > FieldLimits.dialogueId) {
+      return answer(reply(MinamiCode.ProtocolError));
+    }
+    const withId = { id };
+    if (toFriend === undefined || toFriend === null || toFriend === '') return answer(reply(MinamiCode.FriendIdEmpty, withId));
+    if (typeof toFriend !== 'string') return answer(reply(MinamiCode.ProtocolError, withId));
+    if (payload === undefined || payload === null || payload === '') return answer(reply(MinamiCode.PayloadEmpty, withId));
+    if (typeof payload !== 'string') return answer(reply(MinamiCode.PayloadMustBeText, withId));
+    if (payload.length > FieldLimits.payload) return answer(reply(MinamiCode.FieldTooLong, withId));
+
+    const result = await services.sessions.sendDialogue(session, { id: String(id), to: toFriend, payload });
+    options.metrics.dialogues.inc({ code: result.ok ? MinamiCode.Success : refusalCode[result.refusal] });
+    answer(result.ok ? reply(MinamiCode.Success, withId) : refusal(result.refusal, withId));
+  }
+};
+
+/**
+ * Renders events for one socket. Output is held back until the first frame is sent, and a
+ * client too slow to drain its socket is cut off rather than buffered without bound.
+ */
+class SocketTransport {
+  private pending: string[] | null = [];
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly maxBufferedBytes: number,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  send(event: SessionEvent, session: UserSession): boolean {
+    return this.sendRaw(JSON.stringify(eventFrame(event, session.userId)));
+  }
+
+  sendRaw(text: string): boolean {
+    if (this.pending) {
+      this.pending.push(text);
+      return true;
+    }
+    if (this.socket.readyState !== this.socket.OPEN) return false;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.log.warn('session too slow to keep up; closing');
+      this.socket.close(CLOSE_TOO_SLOW, 'Too Slow');
+      return false;
+    }
+    this.socket.send(text);
+    return true;
+  }
+
+  ready(first: string): void {
+    const queued = this.pending ?? [];
+    this.pending = null;
+    this.sendRaw(first);
+    for (const text of queued) this.sendRaw(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+}

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import formBody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { LocalBus } from '../bus/local-bus.js';
+import type { Bus } from '../bus/bus.js';
+import { minamiHttpRoutes } from '../minami/http-routes.js';
+import { minamiLoginSocket } from '../minami/login-socket.js';
+import { createServices, type Services } from '../service/index.js';
+import { openStore } from '../store/connect.js';
+import type { Store } from '../store/store.js';
+import type { Config } from './config.js';
+import { startHeartbeat } from './heartbeat.js';
+import { createMetrics } from './metrics.js';
+
+export interface Monami {
+  app: FastifyInstance;
+  store: Store;
+  bus: Bus;
+  services: Services;
+  /** Starts listening; resolves the bound address (e.g. http://127.0.0.1:8080). */
+  listen(): Promise<string>;
+  /** Closes every socket, finishes pending work, closes the store. */
+  close(): Promise<void>;
+}
+
+/** URLs carry ids and tokens (and login passwords) in their query: never log one. */
+const withoutQuery = (url: string) => url.split('?', 1)[0];
+
+const HEARTBEAT_MS = 30_000;
+const TOKEN_PURGE_MS = 60 * 60_000;
+
+export async function createMonami(config: Config, logger?: FastifyServerOptions['loggerInstance']): Promise<Monami> {
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await store.migrate();
+  const bus = new LocalBus();
+  const services = createServices(store, bus, config);
+  const metrics = createMetrics();
+
+  const app = Fastify({
+    ...(logger
+      ? { loggerInstance: logger }
+      : {
+          logger: {
+            level: config.logLevel,
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: withoutQuery(req.url), ip: req.ip }),
+            },
+          },
+        }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+  });
+
+  await app.register(formBody);
+  await app.register(websocket, { options: { maxPayload: config.maxFrameBytes } });
+  await app.register(minamiHttpRoutes, { services });
+  await app.register(minamiLoginSocket, {
+    services,
+    domain: config.domain,
+    maxFrameBytes: config.maxFrameBytes,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    metrics,
+  });
+
+  if (fs.existsSync(config.webDir)) {
+    await app.register(fastifyStatic, { root: config.webDir, prefix: '/im/www/v1/' });
+  } else {
+    app.log.warn({ webDir: config.webDir }, 'web client folder not found; /im/www/v1/ is not served');
+  }
+  app.get('/', async (_req, res) => res.redirect('/im/www/v1/chat.html'));
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await store.ping();
+      return { status: 'ok' };
+    } catch {
+      return res.code(503).send({ status: 'store unavailable' });
+    }
+  });
+  if (config.metrics) {
+    app.get('/metrics', async (_req, res) => res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
+
+  const stopHeartbeat = startHeartbeat(app.websocketServer, HEARTBEAT_MS);
+  const purge = setInterval(() => {
+    services.accounts.purgeExpiredTokens().catch((err) => app.log.error({ err }, 'token purge failed'));
+  }, TOKEN_PURGE_MS);
+  purge.unref();
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    store,
+    bus,
+    services,
+    async listen() {
+      return app.listen({ port: config.port, host: config.host });
+    },
+    close() {
+      closing ??= (async () => {
+        stopHeartbeat();
+        clearInterval(purge);
+        await app.close();
+        await services.sessions.drain();
+        services.accounts.stop();
+        await bus.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

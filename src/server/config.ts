@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../service/passwords.js';
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../service/rate-limiter.js';
+
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** The domain of this server's Monster addresses (`@name:domain`). */
+  domain: string;
+  logLevel: string;
+  webDir: string;
+  tokenTtlMs: number;
+  maxSessionsPerUser: number;
+  maxFrameBytes: number;
+  scryptCost: ScryptCost;
+  loginLimits: LoginLimits;
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
+  trustProxy: boolean;
+  metrics: boolean;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, not "${raw}"`);
+}
+
+/** Reads the configuration from environment variables (documented in README.md). */
+export function configFromEnv(env: Record<string, string | undefined> = process.env): Config {
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir: path.resolve(env.MONAMI_DATA_DIR || 'data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    domain: (env.MONAMI_DOMAIN || 'localhost').toLowerCase(),
+    logLevel,
+    webDir: path.resolve(env.MONAMI_WEB_DIR || path.join(PACKAGE_ROOT, 'web', 'public')),
+    tokenTtlMs: integer(env, 'MONAMI_TOKEN_TTL_HOURS', 30 * 24, 1, 24 * 3650) * 3_600_000,
+    maxSessionsPerUser: integer(env, 'MONAMI_MAX_SESSIONS_PER_USER', 10, 1, 1000),
+    maxFrameBytes: integer(env, 'MONAMI_MAX_FRAME_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    scryptCost: { ...DEFAULT_SCRYPT_COST, log2N: integer(env, 'MONAMI_SCRYPT_LOG2N', DEFAULT_SCRYPT_COST.log2N, 10, 20) },
+    loginLimits: {
+      ...DEFAULT_LOGIN_LIMITS,
+      failuresPerAccount: integer(env, 'MONAMI_LOGIN_FAILURES_PER_ACCOUNT', DEFAULT_LOGIN_LIMITS.failuresPerAccount, 1, 1_000_000),
+      failuresPerAddress: integer(env, 'MONAMI_LOGIN_FAILURES_PER_ADDRESS', DEFAULT_LOGIN_LIMITS.failuresPerAddress, 1, 1_000_000),
+      attemptsPerAddress: integer(env, 'MONAMI_LOGIN_ATTEMPTS_PER_ADDRESS', DEFAULT_LOGIN_LIMITS.attemptsPerAddress, 1, 100_000_000),
+    },
+    trustProxy: flag(env, 'MONAMI_TRUST_PROXY', false),
+    metrics: flag(env, 'MONAMI_METRICS', true),
+  };
+}

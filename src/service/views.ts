@@ -1,0 +1,19 @@
+import type { Account, FriendRequestView, FriendView } from '../domain/account.js';
+
+/** A friend as one particular user sees them: under that user's alias, if any. */
+export function friendView(peer: Account, alias: string, online: boolean): FriendView {
+  return {
+    id: peer.id,
+    account: peer.account,
+    name: alias || peer.name,
+    picture: peer.picture,
+    sex: peer.sex,
+    birthday: peer.birthday,
+    sign: peer.sign,
+    online,
+  };
+}
+
+export function requestView(from: Account, to: string, note: string): FriendRequestView {
+  return { id: from.id, name: from.name, to, note };
+}
