@@ -1,0 +1,191 @@
+/**
+ * A typed client for the minami protocol, for browsers and Node alike. In Node pass the
+ * `ws` package's WebSocket; in a browser the global one is used.
+ */
+
+export interface Reply {
+  code: number;
+  message: string;
+  ok: boolean;
+  [field: string]: unknown;
+}
+
+export interface Person {
+  id: string;
+  account?: string;
+  name: string;
+  picture: string;
+  sex: string;
+  birthday: string;
+  sign: string;
+}
+
+export interface Friend extends Person {
+  online: boolean;
+}
+
+export interface FriendRequest {
+  id: string;
+  name: string;
+  to: string;
+  note: string;
+}
+
+export interface LoginFrame extends Reply {
+  friends: Friend[] | null;
+  profile: Person & { address: string };
+  requests: FriendRequest[] | null;
+  token: string;
+}
+
+export interface Registration {
+  account: string;
+  password: string;
+  mail: string;
+  name?: string;
+  picture?: string;
+  sex?: string;
+  birthday?: string;
+  sign?: string;
+}
+
+export interface Auth {
+  id: string;
+  token: string;
+}
+
+/** The part of the WebSocket API the client needs (browser WebSocket and `ws` both fit). */
+export interface SocketLike {
+  readyState: number;
+  send(data: string | ArrayBufferLike | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onopen: ((event: unknown) => void) | null;
+}
+export type SocketFactory = new (url: string) => SocketLike;
+
+export class MinamiHttp {
+  constructor(readonly baseUrl: string) {}
+
+  /** Registers with a JSON body, or form-encoded as the original web pages did. */
+  async register(body: Registration, encoding: 'json' | 'form' = 'json'): Promise<Reply> {
+    const init: RequestInit =
+      encoding === 'json'
+        ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+        : { method: 'POST', body: new URLSearchParams(body as unknown as Record<string, string>) };
+    const res = await fetch(`${this.baseUrl}/im/register`, init);
+    return (await res.json()) as Reply;
+  }
+
+  found(auth: Auth, name: string): Promise<Reply & { found?: Person[] | null }> {
+    return this.get('/im/friends/found', { ...auth, name });
+  }
+
+  request(auth: Auth, to: string, note = ''): Promise<Reply> {
+    return this.get('/im/friends/request', { ...auth, to, note });
+  }
+
+  add(auth: Auth, from: string, name: string): Promise<Reply> {
+    return this.get('/im/friends/add', { ...auth, from, name });
+  }
+
+  remove(auth: Auth, to: string): Promise<Reply> {
+    return this.get('/im/friends/remove', { ...auth, to });
+  }
+
+  async get<T extends Reply>(path: string, params: Record<string, string>): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}?${new URLSearchParams(params)}`);
+    return (await res.json()) as T;
+  }
+}
+
+type Waiter = { match: (frame: Reply) => boolean; resolve: (frame: Reply) => void; reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> };
+
+/** One login socket. Frames are kept in arrival order until someone takes them. */
+export class MinamiSession {
+  /** The first frame: profile, friends, requests and token (or the refusal). */
+  readonly login: Promise<LoginFrame>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private readonly inbox: Reply[] = [];
+  private readonly waiters: Waiter[] = [];
+  private readonly listeners = new Set<(frame: Reply) => void>();
+  private first = true;
+
+  constructor(readonly socket: SocketLike) {
+    let resolveLogin!: (frame: LoginFrame) => void;
+    let rejectLogin!: (err: Error) => void;
+    this.login = new Promise((res, rej) => ((resolveLogin = res), (rejectLogin = rej)));
+    this.closed = new Promise((resolve) => {
+      socket.onclose = (event) => {
+        rejectLogin(new Error(`socket closed before login (${event.code})`));
+        for (const w of this.waiters.splice(0)) {
+          clearTimeout(w.timer);
+          w.reject(new Error(`socket closed (${event.code} ${event.reason})`));
+        }
+        resolve({ code: event.code, reason: event.reason });
+      };
+    });
+    socket.onerror = () => {};
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(String(event.data)) as Reply;
+      if (this.first) {
+        this.first = false;
+        resolveLogin(frame as LoginFrame);
+        return;
+      }
+      for (const listener of this.listeners) listener(frame);
+      const index = this.waiters.findIndex((w) => w.match(frame));
+      if (index >= 0) {
+        const [w] = this.waiters.splice(index, 1);
+        clearTimeout(w!.timer);
+        w!.resolve(frame);
+      } else this.inbox.push(frame);
+    };
+  }
+
+  static connect(baseUrl: string, credentials: { account: string; password: string } | { account: string; token: string }, Socket?: SocketFactory): MinamiSession {
+    const Ctor = Socket ?? (globalThis as unknown as { WebSocket: SocketFactory }).WebSocket;
+    const url = `${baseUrl.replace(/^http/, 'ws')}/im/login?${new URLSearchParams(credentials as Record<string, string>)}`;
+    return new MinamiSession(new Ctor(url));
+  }
+
+  /** Sends a dialogue; resolves its answer (200, or the error with the same id). */
+  send(toFriend: string, payload: string, id: string = randomId()): Promise<Reply> {
+    this.socket.send(JSON.stringify({ id, toFriend, payload }));
+    return this.next((f) => f.id === id && typeof f.code === 'number');
+  }
+
+  /** The next frame matching `match` (already received or still to come). */
+  next(match: (frame: Reply) => boolean = () => true, timeoutMs = 5000): Promise<Reply> {
+    const index = this.inbox.findIndex(match);
+    if (index >= 0) return Promise.resolve(this.inbox.splice(index, 1)[0]!);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.findIndex((w) => w.timer === timer), 1);
+        reject(new Error('timed out waiting for a frame'));
+      }, timeoutMs);
+      this.waiters.push({ match, resolve, reject, timer });
+    });
+  }
+
+  /** Frames received and not taken yet. */
+  pending(): readonly Reply[] {
+    return this.inbox;
+  }
+
+  onFrame(listener: (frame: Reply) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    this.socket.close();
+    return this.closed;
+  }
+}
+
+function randomId(): string {
+  return Math.random().toString(36).slice(2) + Date.now().toString(36);
+}
