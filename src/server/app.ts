@@ -30,6 +30,7 @@ const withoutQuery = (url: string) => url.split('?', 1)[0];
 
 const HEARTBEAT_MS = 30_000;
 const TOKEN_PURGE_MS = 60 * 60_000;
+const SHUTDOWN_GRACE_MS = 2_000;
 
 export async function createMonami(config: Config, logger?: FastifyServerOptions['loggerInstance']): Promise<Monami> {
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -55,7 +56,20 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
   });
 
   await app.register(formBody);
-  await app.register(websocket, { options: { maxPayload: config.maxFrameBytes } });
+  await app.register(websocket, {
+    options: { maxPayload: config.maxFrameBytes },
+    // Tell clients the server is going away (1001) so they reconnect, and give the closing
+    // handshakes a moment before cutting whoever did not answer.
+    preClose: async function (this: FastifyInstance) {
+      const clients = [...this.websocketServer.clients];
+      const closed = clients.map((c) => new Promise((resolve) => c.once('close', resolve)));
+      for (const client of clients) client.close(1001, 'Server Shutting Down');
+      const timeout = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+      await Promise.race([Promise.all(closed), timeout]);
+      for (const client of this.websocketServer.clients) client.terminate();
+      await new Promise((resolve) => this.websocketServer.close(resolve));
+    },
+  });
   await app.register(minamiHttpRoutes, { services });
   await app.register(minamiLoginSocket, {
     services,
