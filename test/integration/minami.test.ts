@@ -383,3 +383,28 @@ describe.each(backends)('limits on %s', (backendName) => {
     await Promise.all([user.session.close(), byToken.close(), other.session.close()]);
   });
 });
+
+describe.each(backends)('login limits per client address on %s', (backendName) => {
+  let backend: Backend;
+  let server: TestServer;
+  beforeAll(async () => {
+    backend = await createBackend(backendName);
+    server = await startServer(backend, { MONAMI_LOGIN_FAILURES_PER_ADDRESS: '4' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await backend?.drop();
+  });
+
+  it('refuses an address that failed too often, whichever accounts it tried', async () => {
+    const user = await registerAndLogin(server);
+    const connect = (credentials: Record<string, string>) =>
+      new MinamiSession(new Socket(`${server.url.replace(/^http/, 'ws')}/im/login?${new URLSearchParams(credentials)}`));
+    for (let i = 0; i < 4; i++) expect((await connect({ account: uniqueName('ghost'), password: 'x' }).login).code).toBe(505);
+    expect((await connect({ account: user.account, password: user.password }).login).code).toBe(532);
+    expect((await connect({ account: user.account, token: user.auth.token }).login).code).toBe(532);
+    // An already open session is not affected.
+    expect((await server.http.found(user.auth, 'x')).code).toBe(200);
+    await user.session.close();
+  });
+});

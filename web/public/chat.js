@@ -593,6 +593,7 @@ function renderConversation() {
   const list = $('message-list');
   list.replaceChildren(convHint, ...(state.convs.get(friend.id) || []).map(bubble));
   list.scrollTop = list.scrollHeight;
+  autosize();
 }
 
 function renderConvHeader() {
@@ -602,9 +603,8 @@ function renderConvHeader() {
   setText('conv-name', displayName(f));
   setText('conv-status', [f.online ? 'online' : 'offline', f.sign].filter(Boolean).join(' · '));
   $('conv-status').dataset.online = String(!!f.online);
-  $('message-input').placeholder = f.online
-    ? 'Write a message (Enter to send, Shift+Enter for a new line)'
-    : `${displayName(f)} is offline; messages can only be delivered live.`;
+  // Dialogues are live only, so say up front when they cannot arrive.
+  $('message-input').placeholder = f.online ? `Message ${displayName(f)}` : `${displayName(f)} is offline`;
 }
 
 async function removeActiveFriend() {
@@ -633,7 +633,8 @@ function submitMessage(event) {
 function autosize() {
   const input = $('message-input');
   input.style.height = 'auto';
-  input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+  const borders = input.offsetHeight - input.clientHeight; // scrollHeight excludes them
+  input.style.height = `${Math.min(input.scrollHeight + borders, 160)}px`;
 }
 
 // ---------- auth forms ----------

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountKind } from '../../src/domain/account.js';
+import { openStore } from '../../src/store/connect.js';
+import type { AccountRecord, Store } from '../../src/store/store.js';
+import { randomHex128, tokenDigest } from '../../src/service/secrets.js';
+import { availableBackends, createBackend, type Backend } from '../support/backends.js';
+
+const backends = await availableBackends();
+
+const person = (account: string): AccountRecord => ({
+  id: randomHex128(), account, kind: AccountKind.Person, name: account, picture: '', sex: '', birthday: '', sign: '',
+  mail: `${account}@example.org`, createdAt: Date.now(), passwordHash: 'scrypt$10$8$1$x$y',
+});
+
+describe.each(backends)('store on %s', (backendName) => {
+  let backend: Backend;
+  let store: Store;
+  beforeAll(async () => {
+    backend = await createBackend(backendName);
+    store = openStore({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl });
+    await store.migrate();
+    await store.migrate(); // migrations are idempotent at start-up
+  });
+  afterAll(async () => {
+    await store?.close();
+    await backend?.drop();
+  });
+
+  it('expires tokens at their time and purges them', async () => {
+    const a = person('tokenowner');
+    expect(await store.createAccount(a)).toBe(true);
+    const live = tokenDigest(randomHex128());
+    const old = tokenDigest(randomHex128());
+    const now = Date.now();
+    await store.insertToken(live, a.id, now, now + 60_000);
+    await store.insertToken(old, a.id, now - 120_000, now - 60_000);
+    expect(await store.tokenOwner(live, now)).toEqual({ accountId: a.id, expiresAt: now + 60_000 });
+    expect(await store.tokenOwner(old, now)).toBeNull();
+    expect(await store.tokenOwner(live, now + 60_001)).toBeNull();
+    expect(await store.deleteExpiredTokens(now)).toBe(1);
+    await store.extendToken(live, now + 120_000);
+    expect(await store.tokenOwner(live, now + 60_001)).toMatchObject({ accountId: a.id });
+    await store.deleteToken(live);
+    expect(await store.tokenOwner(live, now)).toBeNull();
+  });
+
+  it('serialises concurrent changes of one pair: exactly one of two opposite requests befriends', async () => {
+    const a = person('racer_a');
+    const b = person('racer_b');
+    await store.createAccount(a);
+    await store.createAccount(b);
+    const { request } = await import('../../src/domain/relation.js');
+    const outcomes = await Promise.all([
+      store.transformRelation(a.id, b.id, (pair) => { const t = request(pair, 'a'); return t.ok ? { pair: t.pair, result: t.outcome } : { pair: null, result: t.refusal }; }),
+      store.transformRelation(b.id, a.id, (pair) => { const t = request(pair, 'b'); return t.ok ? { pair: t.pair, result: t.outcome } : { pair: null, result: t.refusal }; }),
+    ]);
+    expect(outcomes.sort()).toEqual(['befriended', 'requested']);
+    expect(await store.friendIdsOf(a.id)).toEqual([b.id]);
+    expect(await store.friendIdsOf(b.id)).toEqual([a.id]);
+    expect(await store.requestsTo(a.id)).toEqual([]);
+  });
+
+  it('treats LIKE wildcards in a search as plain text', async () => {
+    await store.createAccount({ ...person('percent'), name: '100% real' });
+    await store.createAccount({ ...person('underscore'), name: 'a_b' });
+    await store.createAccount({ ...person('plain'), name: 'aXb' });
+    expect((await store.searchPeople('100%', 10, '')).map((a) => a.account)).toEqual(['percent']);
+    expect((await store.searchPeople('a_b', 10, '')).map((a) => a.account)).toEqual(['underscore']);
+  });
+});
