@@ -91,6 +91,11 @@ export class MinamiHttp {
     return this.get('/im/friends/add', { ...auth, from, name });
   }
 
+  /** Revokes the token (a monami extension). */
+  logout(auth: Auth): Promise<Reply> {
+    return this.get('/im/logout', { ...auth });
+  }
+
   remove(auth: Auth, to: string): Promise<Reply> {
     return this.get('/im/friends/remove', { ...auth, to });
   }

@@ -52,7 +52,10 @@ export function request(pair: RelationPair, note: string, alias = ''): Transitio
       return { ok: false, refusal: 'already-friends' };
     case 'incoming':
       return { ok: true, outcome: 'befriended', pair: { mine: friend(alias), theirs: friend(pair.theirs!.alias) } };
-    default:
+    case 'outgoing':
+      // Asking again updates the note; an alias chosen earlier (through add) is kept.
+      return { ok: true, outcome: 'requested', pair: { mine: { state: 'requested', alias: alias || pair.mine!.alias, note }, theirs: null } };
+    case 'none':
       return { ok: true, outcome: 'requested', pair: { mine: { state: 'requested', alias, note }, theirs: null } };
   }
 }

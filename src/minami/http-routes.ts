@@ -52,6 +52,15 @@ export const minamiHttpRoutes: FastifyPluginAsync<{ services: Services }> = asyn
       return handler(auth.value, query);
     };
 
+  /** monami extension: revokes the token, so it can no longer log in or authenticate. */
+  app.get(
+    '/im/logout',
+    authenticated(async (_me, query) => {
+      await services.accounts.logout(stringField(query, 'token'));
+      return reply(MinamiCode.Success);
+    }),
+  );
+
   app.get(
     '/im/friends/found',
     authenticated(async (me, query) => {

@@ -50,7 +50,15 @@ function credentialsFrom(query: unknown): Credentials | null {
  */
 export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (app, options) => {
   const { services } = options;
-  const handler = (socket: WebSocket, request: FastifyRequest) => serveSession(socket, request, options);
+  // A store failure during login is the server's fault: say 500 and close, keep running.
+  const handler = (socket: WebSocket, request: FastifyRequest) =>
+    serveSession(socket, request, options).catch((err) => {
+      request.log.error({ err }, 'login failed');
+      if (socket.readyState === socket.OPEN) {
+        socket.send(JSON.stringify(reply(MinamiCode.InternalError)));
+        socket.close(1011, 'Internal Server Error');
+      }
+    });
   const plainHttp = async () => reply(MinamiCode.ProtocolError);
   for (const url of ['/im/login', '/im/login/im/login']) {
     app.route({ method: 'GET', url, handler: plainHttp, wsHandler: handler });

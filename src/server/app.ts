@@ -51,6 +51,8 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
           },
         }),
     trustProxy: config.trustProxy,
+    // The friends endpoints change state on GET (as the seed defines them); a HEAD must not.
+    exposeHeadRoutes: false,
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
   });
@@ -85,6 +87,12 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     app.log.warn({ webDir: config.webDir }, 'web client folder not found; /im/www/v1/ is not served');
   }
   app.get('/', async (_req, res) => res.redirect('/im/www/v1/chat.html'));
+  // Fastify's own 404 logs and echoes the URL, query string included: a mistyped login URL
+  // would put a password in the logs.
+  app.setNotFoundHandler((request, res) => {
+    request.log.info({ url: withoutQuery(request.url) }, 'not found');
+    return res.code(404).send({ code: 404, message: 'Not Found', ok: false });
+  });
   app.get('/healthz', async (_req, res) => {
     try {
       await store.ping();

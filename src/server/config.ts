@@ -47,6 +47,9 @@ function flag(env: Record<string, string | undefined>, name: string, fallback: b
 /** Reads the configuration from environment variables (documented in README.md). */
 export function configFromEnv(env: Record<string, string | undefined> = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info';
+  if (env.DATABASE_URL && !/^postgres(ql)?:\/\//i.test(env.DATABASE_URL)) {
+    throw new Error('DATABASE_URL must be a postgres:// URL (leave it unset for SQLite in MONAMI_DATA_DIR)');
+  }
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -58,7 +61,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     webDir: path.resolve(env.MONAMI_WEB_DIR || path.join(PACKAGE_ROOT, 'web', 'public')),
     tokenTtlMs: integer(env, 'MONAMI_TOKEN_TTL_HOURS', 30 * 24, 1, 24 * 3650) * 3_600_000,
     maxSessionsPerUser: integer(env, 'MONAMI_MAX_SESSIONS_PER_USER', 10, 1, 1000),
-    maxFrameBytes: integer(env, 'MONAMI_MAX_FRAME_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxFrameBytes: integer(env, 'MONAMI_MAX_FRAME_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     scryptCost: { ...DEFAULT_SCRYPT_COST, log2N: integer(env, 'MONAMI_SCRYPT_LOG2N', DEFAULT_SCRYPT_COST.log2N, 10, 20) },
     loginLimits: {
       ...DEFAULT_LOGIN_LIMITS,

@@ -15,7 +15,7 @@ export function createMetrics() {
     }),
     dialogues: new Counter({
       name: 'monami_dialogues_total',
-      help: 'Dialogue frames answered, by result code',
+      help: 'Well-formed dialogue frames, by result code',
       labelNames: ['code'] as const,
       registers: [registry],
     }),

@@ -24,6 +24,8 @@ export class UserSession implements SessionHandle {
   readonly id = randomHex128();
   readonly openedAt = Date.now();
   readonly friends = new Set<string>();
+  /** Friend changes seen before the snapshot was read; replayed over it, in order. */
+  private changesBeforeSnapshot: { peer: string; friend: boolean }[] | null = [];
 
   constructor(
     readonly account: Account,
@@ -35,14 +37,28 @@ export class UserSession implements SessionHandle {
   }
 
   deliver(event: SessionEvent): boolean {
-    if (event.type === 'friend-updated') this.friends.add(event.friend.id);
-    else if (event.type === 'relation-deleted') this.friends.delete(event.peer);
+    if (event.type === 'friend-updated') this.noteFriend(event.friend.id, true);
+    else if (event.type === 'relation-deleted') this.noteFriend(event.peer, false);
     else if (event.type === 'dialogue' && event.originSession === this.id) return false;
     return this.transport.send(event, this);
   }
 
   close(code: number, reason: string): void {
     this.transport.close(code, reason);
+  }
+
+  /** Sets the friends read from the store, then applies what changed while it was read. */
+  seedFriends(ids: readonly string[]): void {
+    const changes = this.changesBeforeSnapshot ?? [];
+    this.changesBeforeSnapshot = null;
+    for (const id of ids) this.friends.add(id);
+    for (const change of changes) this.noteFriend(change.peer, change.friend);
+  }
+
+  private noteFriend(peer: string, friend: boolean): void {
+    this.changesBeforeSnapshot?.push({ peer, friend });
+    if (friend) this.friends.add(peer);
+    else this.friends.delete(peer);
   }
 }
 
@@ -72,9 +88,15 @@ export class SessionService {
   async open(account: Account, transport: Transport): Promise<{ session: UserSession; snapshot: Snapshot }> {
     const session = new UserSession(account, transport);
     const { first } = await this.bus.attach(session);
-    const [friends, requests] = await Promise.all([this.store.friendsOf(account.id), this.store.requestsTo(account.id)]);
-    const online = await this.bus.online(friends.map((f) => f.peer.id));
-    for (const f of friends) session.friends.add(f.peer.id);
+    let friends, requests, online;
+    try {
+      [friends, requests] = await Promise.all([this.store.friendsOf(account.id), this.store.requestsTo(account.id)]);
+      online = await this.bus.online(friends.map((f) => f.peer.id));
+    } catch (err) {
+      await this.bus.detach(session);
+      throw err;
+    }
+    session.seedFriends(friends.map((f) => f.peer.id));
     if (first) await this.announce(account, true);
     this.evictOldest(account.id);
     return {

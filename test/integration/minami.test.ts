@@ -126,6 +126,17 @@ describe.each(backends)('minami protocol on %s', (backendName) => {
       await Promise.all([user.session.close(), other.session.close()]);
     });
 
+    it('revokes a token on logout, leaving the user’s other tokens alone', async () => {
+      const user = await registerAndLogin(server);
+      const other = login({ account: user.account, password: user.password });
+      const otherToken = (await other.login).token;
+      expect(await server.http.logout(user.auth)).toEqual(ok);
+      expect(await server.http.found(user.auth, 'x')).toEqual(err(515, 'Auth Illegal'));
+      expect((await login({ account: user.account, token: user.auth.token }).login).code).toBe(505);
+      expect((await server.http.found({ id: user.auth.id, token: otherToken }, 'x')).code).toBe(200);
+      await Promise.all([user.session.close(), other.close()]);
+    });
+
     it('answers a plain HTTP request to the login path with 403', async () => {
       const res = await fetch(`${server.url}/im/login?account=a&password=b`);
       expect(await res.json()).toEqual(err(403, 'Protocol Error'));
@@ -145,6 +156,16 @@ describe.each(backends)('minami protocol on %s', (backendName) => {
       }
       const repeated = await fetch(`${server.url}/im/friends/found?id=${a.auth.id}&id=${a.auth.id}&token=${a.auth.token}&name=x`);
       expect(await repeated.json()).toEqual(err(403, 'Protocol Error'));
+      await Promise.all([a.session.close(), b.session.close()]);
+    });
+
+    it('does not run a state-changing GET for a HEAD request', async () => {
+      const a = await registerAndLogin(server);
+      const b = await registerAndLogin(server);
+      await befriend(server, a, b);
+      const head = await fetch(`${server.url}/im/friends/remove?${new URLSearchParams({ ...a.auth, to: b.auth.id })}`, { method: 'HEAD' });
+      expect(head.status).toBe(404);
+      expect(await a.session.send(b.auth.id, 'still friends', 'h1')).toEqual({ ...ok, id: 'h1' });
       await Promise.all([a.session.close(), b.session.close()]);
     });
 
@@ -317,7 +338,7 @@ describe.each(backends)('minami protocol on %s', (backendName) => {
 
     it('closes a socket that sends a frame over the size limit, and nobody else notices', async () => {
       const c = await registerAndLogin(server);
-      c.session.socket.send('x'.repeat(70 * 1024));
+      c.session.socket.send('x'.repeat(300 * 1024));
       expect((await c.session.closed).code).toBe(1009);
       expect(await a.session.send(b.auth.id, 'after the flood', 'e8')).toEqual({ ...ok, id: 'e8' });
     });
@@ -406,5 +427,23 @@ describe.each(backends)('login limits per client address on %s', (backendName) =
     // An already open session is not affected.
     expect((await server.http.found(user.auth, 'x')).code).toBe(200);
     await user.session.close();
+  });
+});
+
+describe('a store that fails under a running server', () => {
+  it('answers 500 and keeps serving what does not need the store', async () => {
+    const backend = await createBackend('sqlite');
+    const server = await startServer(backend);
+    const user = await registerAndLogin(server);
+    await server.monami.store.close();
+    const attempt = new MinamiSession(new Socket(`${server.url.replace(/^http/, 'ws')}/im/login?${new URLSearchParams({ account: user.account, password: user.password })}`));
+    expect(await attempt.login).toEqual(err(500, 'Internal Server Error'));
+    expect((await attempt.closed).code).toBe(1011);
+    expect(await server.http.register({ account: uniqueName(), password: 'p', mail: 'm' })).toEqual(err(500, 'Internal Server Error'));
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(503);
+    expect((await fetch(`${server.url}/im/www/v1/chat.html`)).status).toBe(200);
+    await user.session.close();
+    await server.close().catch(() => {});
+    await backend.drop();
   });
 });

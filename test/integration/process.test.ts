@@ -75,6 +75,10 @@ describe('monami serve as a process', () => {
     expect(login.code).toBe(200);
     expect((await http.found({ id: login.profile.id, token: login.token }, 'nobody')).code).toBe(200);
 
+    const typo = await fetch(`${first.url}/im/login/?account=procuser&password=${password}`);
+    expect(typo.status).toBe(404);
+    expect(await typo.text()).not.toContain(password);
+
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect((await session.closed).code).toBe(1001);

@@ -21,6 +21,7 @@ describe('relation state machine', () => {
       pair: { mine: { state: 'friend', alias: '', note: '' }, theirs: { state: 'friend', alias: 'theirs', note: '' } },
     });
     expect(request(friends, 'x')).toEqual({ ok: false, refusal: 'already-friends' });
+    expect(request(outgoing, 'n4')).toMatchObject({ pair: { mine: { alias: 'al', note: 'n4' } } });
   });
 
   it('accept: befriends on a pending request with both aliases, otherwise asks and remembers the alias', () => {

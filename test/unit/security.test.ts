@@ -73,5 +73,6 @@ describe('configuration', () => {
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => configFromEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => configFromEnv({ MONAMI_TRUST_PROXY: 'maybe' })).toThrow(/MONAMI_TRUST_PROXY/);
+    expect(() => configFromEnv({ DATABASE_URL: 'mysql://x/y' })).toThrow(/DATABASE_URL/);
   });
 });
