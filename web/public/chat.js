@@ -319,6 +319,8 @@ function resetData() {
 }
 
 function logout() {
+  // Revoke the token on the server too, so a copy of it left anywhere stops working.
+  if (state.session) api('logout', {});
   clearTimeout(state.retryTimer);
   if (state.ws) { state.closing = true; state.ws.close(); state.ws = null; }
   const account = state.session ? state.session.account : '';
