@@ -1,3 +1,5 @@
+import type { InfoTitle, JoinPolicy } from './monster.js';
+
 /** Account kinds, numbered as the Monster protocol's accountType. */
 export const AccountKind = { Person: 1, Group: 2, Channel: 3 } as const;
 export type AccountKind = (typeof AccountKind)[keyof typeof AccountKind];
@@ -18,6 +20,17 @@ export interface Account extends Profile {
   kind: AccountKind;
   mail: string;
   createdAt: number;
+  /** Who may befriend or join it without approval (Monster 1001). */
+  policy: JoinPolicy;
+  /** What 1000 `info` shows to anyone. */
+  publicFields: InfoTitle[];
+}
+
+/** The least needed to name an account in a frame. */
+export interface AccountRef {
+  id: string;
+  account: string;
+  kind: AccountKind;
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   AccountKind, FieldLimits, isValidAccountName, normaliseAccountName, type Account,
 } from '../domain/account.js';
+import { DEFAULT_PUBLIC } from '../domain/monster.js';
 import type { AccountRecord, Store } from '../store/store.js';
 import { refuse, success, type Result } from './errors.js';
 import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
@@ -71,10 +72,13 @@ export class AccountService {
       sign: fields.sign,
       mail: fields.mail,
       createdAt: Date.now(),
+      policy: 'approve',
+      publicFields: [...DEFAULT_PUBLIC],
       passwordHash: await hashPassword(fields.password, this.options.scryptCost),
+      passCodeHash: '',
     };
     if (!(await this.store.createAccount(record))) return refuse('account-exists');
-    const { passwordHash: _, ...created } = record;
+    const { passwordHash: _, passCodeHash: __, ...created } = record;
     return success(created);
   }
 

@@ -4,7 +4,8 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
  * Schema migrations, applied in name order at start-up. Never edit one that has shipped:
  * add a new one. Timestamps are epoch milliseconds in bigint columns.
  */
-const migrations: Record<string, Migration> = {
+function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
+  return {
   '0001_accounts_tokens_relations': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -45,10 +46,60 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('relations_peer_state').on('relations').columns(['peer_id', 'state']).execute();
     },
   },
-};
 
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return migrations;
+  '0002_monster_groups_messages_inbox': {
+    async up(db: Kysely<any>) {
+      // Who may join (person, group or channel), the hashed pass code, what 1000 shows, and
+      // the per-account inbox counters that make resuming gap-free.
+      await db.schema.alterTable('accounts').addColumn('policy', 'varchar(16)', (c) => c.notNull().defaultTo('approve')).execute();
+      await db.schema.alterTable('accounts').addColumn('pass_hash', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema.alterTable('accounts').addColumn('public_fields', 'text', (c) => c.notNull().defaultTo('synopsis')).execute();
+      await db.schema.alterTable('accounts').addColumn('inbox_seq', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('accounts').addColumn('delivered_seq', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+
+      await db.schema
+        .createTable('members')
+        .addColumn('group_id', 'varchar(32)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('member_id', 'varchar(32)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('role', 'varchar(16)', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('joined_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('members_pk', ['group_id', 'member_id'])
+        .execute();
+      await db.schema.createIndex('members_member').on('members').column('member_id').execute();
+
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', kind === 'postgres' ? 'bigserial' : 'integer', (c) => (kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('sender_id', 'varchar(32)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('target_id', 'varchar(32)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('conversation', 'varchar(65)', (c) => c.notNull())
+        .addColumn('client_message_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('recalled_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('messages_sender_client_id').unique().on('messages').columns(['sender_id', 'client_message_id']).execute();
+      await db.schema.createIndex('messages_conversation').on('messages').columns(['conversation', 'id']).execute();
+
+      await db.schema
+        .createTable('inbox')
+        .addColumn('user_id', 'varchar(32)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'integer', (c) => c.notNull())
+        .addColumn('message_id', 'bigint', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('inbox_pk', ['user_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('inbox_message').on('inbox').column('message_id').execute();
+    },
   },
-};
+  };
+}
+
+export function migrationProvider(kind: 'sqlite' | 'postgres'): MigrationProvider {
+  return {
+    async getMigrations() {
+      return migrations(kind);
+    },
+  };
+}

@@ -12,6 +12,11 @@ export interface AccountsTable {
   sign: string;
   mail: string;
   created_at: number;
+  policy: string;
+  pass_hash: string;
+  public_fields: string;
+  inbox_seq: number;
+  delivered_seq: number;
 }
 
 export interface TokensTable {
@@ -31,10 +36,40 @@ export interface RelationsTable {
   updated_at: number;
 }
 
+export interface MembersTable {
+  group_id: string;
+  member_id: string;
+  role: string;
+  note: string;
+  joined_at: number;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  sender_id: string;
+  target_id: string;
+  conversation: string;
+  client_message_id: string;
+  text: string;
+  created_at: number;
+  recalled_at: number | null;
+}
+
+/** One row per recipient per event (a message or a recall), numbered per recipient. */
+export interface InboxTable {
+  user_id: string;
+  seq: number;
+  kind: number;
+  message_id: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   tokens: TokensTable;
   relations: RelationsTable;
+  members: MembersTable;
+  messages: MessagesTable;
+  inbox: InboxTable;
 }
 
 export type { Generated };

@@ -1,9 +1,11 @@
 import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Account, AccountKind } from '../domain/account.js';
+import type { Account, AccountKind, AccountRef } from '../domain/account.js';
+import type { InboxEntry, InboxKind, NewMessage, StoredMessage } from '../domain/message.js';
+import type { InfoTitle, JoinPolicy, Role } from '../domain/monster.js';
 import type { Edge, RelationPair } from '../domain/relation.js';
 import { migrationProvider } from './migrations.js';
 import type { AccountsTable, Database, RelationsTable } from './schema.js';
-import type { AccountRecord, FriendRecord, RequestRecord, Store, TokenRecord } from './store.js';
+import type { AccountChanges, AccountRecord, Appended, FriendRecord, Membership, RequestRecord, Store, TokenRecord } from './store.js';
 
 const toAccount = (row: Selectable<AccountsTable>): Account => ({
   id: row.id,
@@ -16,9 +18,15 @@ const toAccount = (row: Selectable<AccountsTable>): Account => ({
   sign: row.sign,
   mail: row.mail,
   createdAt: Number(row.created_at),
+  policy: row.policy as JoinPolicy,
+  publicFields: row.public_fields ? (row.public_fields.split(',') as InfoTitle[]) : [],
 });
 
-const toRecord = (row: Selectable<AccountsTable>): AccountRecord => ({ ...toAccount(row), passwordHash: row.password_hash });
+const toRecord = (row: Selectable<AccountsTable>): AccountRecord => ({
+  ...toAccount(row),
+  passwordHash: row.password_hash,
+  passCodeHash: row.pass_hash,
+});
 
 const toEdge = (row: Selectable<RelationsTable> | undefined): Edge | null =>
   row ? { state: row.state, alias: row.alias, note: row.note } : null;
@@ -26,7 +34,28 @@ const toEdge = (row: Selectable<RelationsTable> | undefined): Edge | null =>
 /** Column list of accounts joined under the `a` alias. */
 const accountColumns = [
   'a.id', 'a.account', 'a.kind', 'a.password_hash', 'a.name', 'a.picture', 'a.sex', 'a.birthday', 'a.sign', 'a.mail', 'a.created_at',
+  'a.policy', 'a.pass_hash', 'a.public_fields', 'a.inbox_seq', 'a.delivered_seq',
 ] as const;
+
+/** SQLite allows 32766 bound values per statement; stay well under it. */
+const INSERT_CHUNK = 1000;
+
+type MessageRow = {
+  id: number; sender_id: string; target_id: string; conversation: string; client_message_id: string; text: string;
+  created_at: number; recalled_at: number | null;
+  s_account: string; s_kind: number; t_account: string; t_kind: number;
+};
+
+const toMessage = (r: MessageRow): StoredMessage => ({
+  id: Number(r.id),
+  messageId: r.client_message_id,
+  sender: { id: r.sender_id, account: r.s_account, kind: r.s_kind as AccountKind },
+  target: { id: r.target_id, account: r.t_account, kind: r.t_kind as AccountKind },
+  conversation: r.conversation,
+  text: r.text,
+  createdAt: Number(r.created_at),
+  recalledAt: r.recalled_at === null ? null : Number(r.recalled_at),
+});
 
 /** Escapes LIKE wildcards so a search for "50%" finds "50%", not everything. */
 const likePattern = (text: string) => '%' + text.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
@@ -43,7 +72,7 @@ export class SqlStore implements Store {
   ) {}
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.kind) });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
   }
@@ -63,6 +92,7 @@ export class SqlStore implements Store {
         .values({
           id: a.id, account: a.account, kind: a.kind, password_hash: a.passwordHash, name: a.name, picture: a.picture,
           sex: a.sex, birthday: a.birthday, sign: a.sign, mail: a.mail, created_at: a.createdAt,
+          policy: a.policy, pass_hash: a.passCodeHash, public_fields: a.publicFields.join(','), inbox_seq: 0, delivered_seq: 0,
         })
         .execute();
       return true;
@@ -80,6 +110,20 @@ export class SqlStore implements Store {
   async accountByName(account: string): Promise<AccountRecord | null> {
     const row = await this.db.selectFrom('accounts').selectAll().where('account', '=', account).executeTakeFirst();
     return row ? toRecord(row) : null;
+  }
+
+  async updateAccount(id: string, changes: AccountChanges): Promise<void> {
+    const set: Record<string, unknown> = {};
+    for (const [key, column] of [['name', 'name'], ['picture', 'picture'], ['sex', 'sex'], ['birthday', 'birthday'], ['sign', 'sign'], ['policy', 'policy'], ['passCodeHash', 'pass_hash']] as const) {
+      if (changes[key] !== undefined) set[column] = changes[key];
+    }
+    if (changes.publicFields) set.public_fields = changes.publicFields.join(',');
+    if (Object.keys(set).length === 0) return;
+    await this.db.updateTable('accounts').set(set).where('id', '=', id).execute();
+  }
+
+  async deleteAccount(id: string): Promise<void> {
+    await this.db.deleteFrom('accounts').where('id', '=', id).execute();
   }
 
   async searchPeople(query: string, limit: number, excludeId: string): Promise<Account[]> {
@@ -203,6 +247,138 @@ export class SqlStore implements Store {
       .execute();
     return rows.map((row) => ({ from: toAccount(row), note: row.note }));
   }
+
+  async setMember(groupId: string, memberId: string, role: Role, note: string): Promise<void> {
+    await this.db
+      .insertInto('members')
+      .values({ group_id: groupId, member_id: memberId, role, note, joined_at: Date.now() })
+      .onConflict((oc) => oc.columns(['group_id', 'member_id']).doUpdateSet({ role, note }))
+      .execute();
+  }
+
+  async removeMember(groupId: string, memberId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('members').where('group_id', '=', groupId).where('member_id', '=', memberId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async roleOf(groupId: string, memberId: string): Promise<Role | null> {
+    const row = await this.db.selectFrom('members').select('role').where('group_id', '=', groupId).where('member_id', '=', memberId).executeTakeFirst();
+    return row ? (row.role as Role) : null;
+  }
+
+  async membersOf(groupId: string): Promise<Membership[]> {
+    const rows = await this.db
+      .selectFrom('members as m')
+      .innerJoin('accounts as a', 'a.id', 'm.member_id')
+      .select([...accountColumns, 'm.role'])
+      .where('m.group_id', '=', groupId)
+      .orderBy('m.joined_at')
+      .execute();
+    return rows.map((row) => ({ account: toAccount(row), role: row.role as Role }));
+  }
+
+  async memberIdsOf(groupId: string, roles: readonly Role[]): Promise<string[]> {
+    const rows = await this.db.selectFrom('members').select('member_id').where('group_id', '=', groupId).where('role', 'in', [...roles]).execute();
+    return rows.map((r) => r.member_id);
+  }
+
+  async groupsOf(memberId: string): Promise<Membership[]> {
+    const rows = await this.db
+      .selectFrom('members as m')
+      .innerJoin('accounts as a', 'a.id', 'm.group_id')
+      .select([...accountColumns, 'm.role'])
+      .where('m.member_id', '=', memberId)
+      .orderBy('m.joined_at')
+      .execute();
+    return rows.map((row) => ({ account: toAccount(row), role: row.role as Role }));
+  }
+
+  async appendMessage(message: NewMessage, recipients: readonly string[]): Promise<Appended> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await selectMessages(trx)
+        .where('m.sender_id', '=', message.sender.id)
+        .where('m.client_message_id', '=', message.messageId)
+        .executeTakeFirst();
+      if (existing) return { message: toMessage(existing as MessageRow), seqs: new Map(), duplicate: true };
+      const inserted = await trx
+        .insertInto('messages')
+        .values({
+          sender_id: message.sender.id, target_id: message.target.id, conversation: message.conversation,
+          client_message_id: message.messageId, text: message.text, created_at: message.createdAt, recalled_at: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const stored: StoredMessage = { ...message, id: Number(inserted.id), recalledAt: null };
+      const seqs = await this.fanOut(trx, stored.id, 2001, recipients);
+      return { message: stored, seqs, duplicate: false };
+    });
+  }
+
+  async messageBySender(senderId: string, clientMessageId: string): Promise<StoredMessage | null> {
+    const row = await selectMessages(this.db).where('m.sender_id', '=', senderId).where('m.client_message_id', '=', clientMessageId).executeTakeFirst();
+    return row ? toMessage(row as MessageRow) : null;
+  }
+
+  async recallMessage(messageId: number, at: number, recipients: readonly string[]): Promise<Map<string, number>> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('messages').set({ recalled_at: at }).where('id', '=', messageId).execute();
+      return this.fanOut(trx, messageId, 2004, recipients);
+    });
+  }
+
+  async history(conversation: string, beforeId: number | null, limit: number): Promise<StoredMessage[]> {
+    let query = selectMessages(this.db).where('m.conversation', '=', conversation);
+    if (beforeId !== null) query = query.where('m.id', '<', beforeId);
+    const rows = await query.orderBy('m.id', 'desc').limit(limit).execute();
+    return (rows as MessageRow[]).map(toMessage).reverse();
+  }
+
+  async inboxAfter(userId: string, since: number, limit: number): Promise<InboxEntry[]> {
+    const rows = await selectMessages(this.db)
+      .innerJoin('inbox as i', 'i.message_id', 'm.id')
+      .select(['i.seq', 'i.kind'])
+      .where('i.user_id', '=', userId)
+      .where('i.seq', '>', since)
+      .orderBy('i.seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind as InboxKind, message: toMessage(r as unknown as MessageRow) }));
+  }
+
+  async deliveredSeq(userId: string): Promise<number> {
+    const row = await this.db.selectFrom('accounts').select('delivered_seq').where('id', '=', userId).executeTakeFirst();
+    return row ? Number(row.delivered_seq) : 0;
+  }
+
+  async markDelivered(userId: string, seq: number): Promise<void> {
+    await this.db.updateTable('accounts').set({ delivered_seq: seq }).where('id', '=', userId).where('delivered_seq', '<', seq).execute();
+  }
+
+  /**
+   * Numbers the event in each recipient's inbox. Each recipient's counter row is locked
+   * (in id order, so two fan-outs cannot deadlock) until commit, so numbers become visible
+   * in order: a reader that has seen n can never later find a smaller one appear.
+   */
+  private async fanOut(trx: Transaction<Database>, messageId: number, kind: InboxKind, recipients: readonly string[]): Promise<Map<string, number>> {
+    const ids = [...new Set(recipients)].sort();
+    const seqs = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+      const chunk = ids.slice(i, i + INSERT_CHUNK);
+      if (this.kind === 'postgres') {
+        await trx.selectFrom('accounts').select('id').where('id', 'in', chunk).orderBy('id').forUpdate().execute();
+      }
+      const rows = await trx
+        .updateTable('accounts')
+        .set((eb) => ({ inbox_seq: eb('inbox_seq', '+', 1) }))
+        .where('id', 'in', chunk)
+        .returning(['id', 'inbox_seq'])
+        .execute();
+      for (const row of rows) seqs.set(row.id, Number(row.inbox_seq));
+      const entries = rows.map((row) => ({ user_id: row.id, seq: Number(row.inbox_seq), kind, message_id: messageId }));
+      if (entries.length) await trx.insertInto('inbox').values(entries).execute();
+    }
+    return seqs;
+  }
 }
 
 async function readPair(db: Kysely<Database> | Transaction<Database>, actor: string, peer: string): Promise<RelationPair> {
@@ -234,4 +410,15 @@ async function writeEdge(trx: Transaction<Database>, owner: string, peer: string
       oc.columns(['owner_id', 'peer_id']).doUpdateSet({ state: edge.state, alias: edge.alias, note: edge.note, updated_at: now }),
     )
     .execute();
+}
+
+function selectMessages(db: Kysely<Database> | Transaction<Database>) {
+  return db
+    .selectFrom('messages as m')
+    .innerJoin('accounts as s', 's.id', 'm.sender_id')
+    .innerJoin('accounts as t', 't.id', 'm.target_id')
+    .select([
+      'm.id', 'm.sender_id', 'm.target_id', 'm.conversation', 'm.client_message_id', 'm.text', 'm.created_at', 'm.recalled_at',
+      's.account as s_account', 's.kind as s_kind', 't.account as t_account', 't.kind as t_kind',
+    ]);
 }

@@ -1,8 +1,27 @@
 import type { Account } from '../domain/account.js';
+import type { InboxEntry, NewMessage, StoredMessage } from '../domain/message.js';
+import type { Role } from '../domain/monster.js';
 import type { RelationPair } from '../domain/relation.js';
 
 export interface AccountRecord extends Account {
   passwordHash: string;
+  /** Hash of the join pass code; empty when none is set. */
+  passCodeHash: string;
+}
+
+export type AccountChanges = Partial<Pick<AccountRecord, 'name' | 'picture' | 'sex' | 'birthday' | 'sign' | 'policy' | 'passCodeHash' | 'publicFields'>>;
+
+export interface Membership {
+  account: Account;
+  role: Role;
+}
+
+export interface Appended {
+  message: StoredMessage;
+  /** Each recipient's inbox sequence number for it; empty when it was a duplicate. */
+  seqs: Map<string, number>;
+  /** True when the sender had already sent a message with this messageId. */
+  duplicate: boolean;
 }
 
 export interface FriendRecord {
@@ -34,6 +53,8 @@ export interface Store {
   createAccount(account: AccountRecord): Promise<boolean>;
   accountById(id: string): Promise<AccountRecord | null>;
   accountByName(account: string): Promise<AccountRecord | null>;
+  updateAccount(id: string, changes: AccountChanges): Promise<void>;
+  deleteAccount(id: string): Promise<void>;
   /** People whose account name or nickname contains `query`, case-insensitively. */
   searchPeople(query: string, limit: number, excludeId: string): Promise<Account[]>;
 
@@ -60,4 +81,30 @@ export interface Store {
   /** Everyone who has `accountId` as a friend, with the alias each of them gave it. */
   aliasesFor(accountId: string): Promise<{ ownerId: string; alias: string }[]>;
   requestsTo(accountId: string): Promise<RequestRecord[]>;
+
+  /** Adds or changes a member of a group or channel. */
+  setMember(groupId: string, memberId: string, role: Role, note: string): Promise<void>;
+  /** False when they were not a member. */
+  removeMember(groupId: string, memberId: string): Promise<boolean>;
+  roleOf(groupId: string, memberId: string): Promise<Role | null>;
+  membersOf(groupId: string): Promise<Membership[]>;
+  /** Ids of members in the given roles. */
+  memberIdsOf(groupId: string, roles: readonly Role[]): Promise<string[]>;
+  groupsOf(memberId: string): Promise<Membership[]>;
+
+  /**
+   * Stores a message and gives every recipient an inbox entry for it, in one transaction.
+   * A second message with the same sender and messageId is not stored again.
+   */
+  appendMessage(message: NewMessage, recipients: readonly string[]): Promise<Appended>;
+  messageBySender(senderId: string, clientMessageId: string): Promise<StoredMessage | null>;
+  /** Marks a message recalled and gives every recipient an inbox entry saying so. */
+  recallMessage(messageId: number, at: number, recipients: readonly string[]): Promise<Map<string, number>>;
+  /** A conversation's messages before `beforeId` (all if null), oldest first. */
+  history(conversation: string, beforeId: number | null, limit: number): Promise<StoredMessage[]>;
+  /** A user's inbox entries after `since`, in order. */
+  inboxAfter(userId: string, since: number, limit: number): Promise<InboxEntry[]>;
+  deliveredSeq(userId: string): Promise<number>;
+  /** Raises the user's delivered mark to `seq` (never lowers it). */
+  markDelivered(userId: string, seq: number): Promise<void>;
 }

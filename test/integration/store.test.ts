@@ -9,7 +9,7 @@ const backends = await availableBackends();
 
 const person = (account: string): AccountRecord => ({
   id: randomHex128(), account, kind: AccountKind.Person, name: account, picture: '', sex: '', birthday: '', sign: '',
-  mail: `${account}@example.org`, createdAt: Date.now(), passwordHash: 'scrypt$10$8$1$x$y',
+  mail: `${account}@example.org`, createdAt: Date.now(), passwordHash: 'scrypt$10$8$1$x$y', passCodeHash: '', policy: 'approve', publicFields: ['synopsis'],
 });
 
 describe.each(backends)('store on %s', (backendName) => {

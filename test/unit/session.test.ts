@@ -3,7 +3,7 @@ import { AccountKind, type Account } from '../../src/domain/account.js';
 import type { SessionEvent } from '../../src/domain/events.js';
 import { UserSession, type Transport } from '../../src/service/sessions.js';
 
-const account: Account = { id: 'a'.repeat(32), account: 'a', kind: AccountKind.Person, name: 'A', picture: '', sex: '', birthday: '', sign: '', mail: '', createdAt: 0 };
+const account: Account = { id: 'a'.repeat(32), account: 'a', kind: AccountKind.Person, name: 'A', picture: '', sex: '', birthday: '', sign: '', mail: '', createdAt: 0, policy: 'approve', publicFields: [] };
 const peer = 'b'.repeat(32);
 const friend = { id: peer, account: 'b', name: 'B', picture: '', sex: '', birthday: '', sign: '', online: true };
 
