@@ -80,6 +80,7 @@ export interface FriendView extends Profile {
 export interface FriendRequestView {
   /** The requester. */
   id: string;
+  account: string;
   name: string;
   /** The requested (the recipient of this view). */
   to: string;

@@ -1,4 +1,18 @@
-import type { FriendRequestView, FriendView } from './account.js';
+import type { AccountRef, FriendRequestView, FriendView } from './account.js';
+import type { InboxEntry } from './message.js';
+
+/** Call signalling relayed between the two parties' sessions. */
+export interface CallSignal {
+  /** 2002/2003 offer, 2005 ringing, 2006 answer, 2007 candidate, 2008 reject, 2009 hang-up. */
+  code: 2002 | 2003 | 2005 | 2006 | 2007 | 2008 | 2009;
+  callId: string;
+  from: AccountRef;
+  to: AccountRef;
+  /** base64 signalling payload (SDP or ICE candidate), when the code carries one. */
+  text?: string;
+  /** Why a call ended (2009): hangup, cancelled, timeout, answered-elsewhere, rejected, disconnected. */
+  reason?: string;
+}
 
 /**
  * What can happen to a user's session. The service layer publishes these on the bus;
@@ -17,4 +31,14 @@ export type SessionEvent =
   /** A live 1:1 dialogue; also copied to the sender's other sessions. */
   | { type: 'dialogue'; id: string; from: string; to: string; payload: string; originSession: string }
   /** This session is being closed because the user opened too many others. */
-  | { type: 'evicted' };
+  | { type: 'evicted' }
+  /** A stored message or recall notice, numbered in the recipient's inbox. */
+  | { type: 'inbox'; entry: InboxEntry; originSession?: string }
+  /** Someone applied to join a group or channel the recipient manages. */
+  | { type: 'application'; from: AccountRef; to: AccountRef; note: string }
+  /** The recipient's application to a group or channel was accepted or refused. */
+  | { type: 'application-answered'; group: AccountRef; accepted: boolean }
+  /** The recipient is no longer a member of a group or channel. */
+  | { type: 'membership-ended'; group: AccountRef; member: AccountRef; reason: 'left' | 'removed' | 'deleted' }
+  /** Call signalling; `onlySession` / `exceptSession` narrow it to some of the user's sessions. */
+  | { type: 'call'; signal: CallSignal; onlySession?: string; exceptSession?: string };

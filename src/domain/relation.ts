@@ -91,3 +91,26 @@ export function remove(pair: RelationPair): Transition {
       return { ok: false, refusal: 'not-related' };
   }
 }
+
+/**
+ * A admits B at once: B applied to A under an open policy (or with the right pass), so
+ * no approval is needed. Neither keeps an alias; each sees the other's own name.
+ */
+export function admit(pair: RelationPair): Transition {
+  if (relationStatus(pair) === 'friends') return { ok: false, refusal: 'already-friends' };
+  return { ok: true, outcome: 'befriended', pair: { mine: friend(''), theirs: friend('') } };
+}
+
+/** A approves B's pending application (Monster 1002); nothing else is approvable. */
+export function approve(pair: RelationPair, alias: string): Transition {
+  const status = relationStatus(pair);
+  if (status === 'friends') return { ok: false, refusal: 'already-friends' };
+  if (status !== 'incoming') return { ok: false, refusal: 'not-related' };
+  return accept(pair, alias);
+}
+
+/** A refuses B's pending application (Monster 1003). */
+export function decline(pair: RelationPair): Transition {
+  if (relationStatus(pair) !== 'incoming') return { ok: false, refusal: 'not-related' };
+  return remove(pair);
+}

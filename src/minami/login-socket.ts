@@ -6,6 +6,8 @@ import type { SessionEvent } from '../domain/events.js';
 import type { Services } from '../service/index.js';
 import type { Credentials } from '../service/accounts.js';
 import type { UserSession } from '../service/sessions.js';
+import type { MonsterHandler } from '../monster/handler.js';
+import { addressOf } from '../monster/render.js';
 import { stringField } from './fields.js';
 import { eventFrame, nullIfEmpty, personEntry, refusal, refusalCode, reply } from './replies.js';
 
@@ -19,6 +21,8 @@ export interface SessionMetrics {
 export interface LoginSocketOptions {
   services: Services;
   domain: string;
+  /** Answers Monster frames (those with a `code`) sent as the logged-in user. */
+  monster: MonsterHandler;
   /** Largest frame a client may send, in bytes. */
   maxFrameBytes: number;
   /** A session whose unsent output exceeds this is too slow to keep up and is closed. */
@@ -41,6 +45,16 @@ function credentialsFrom(query: unknown): Credentials | null {
     return null;
   } catch {
     return null;
+  }
+}
+
+/** `since=N` resumes the inbox after entry N; without it, after what was last delivered. */
+function sinceFrom(query: unknown): number | undefined {
+  try {
+    const raw = stringField(query, 'since');
+    return /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -87,8 +101,8 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
     if (closed) return;
 
     const { account, token } = login.value;
-    const transport = new SocketTransport(socket, opts.maxBufferedBytes, log);
-    const { session, snapshot } = await services.sessions.open(account, transport);
+    const transport = new SocketTransport(socket, opts.maxBufferedBytes, log, opts.domain);
+    const { session, snapshot } = await services.sessions.open(account, transport, sinceFrom(request.query));
     opts.metrics.sessions.inc();
     const release = () => {
       opts.metrics.sessions.dec();
@@ -100,6 +114,7 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
       JSON.stringify({
         code: MinamiCode.Success,
         friends: nullIfEmpty(snapshot.friends),
+        groups: nullIfEmpty(snapshot.groups.map((g) => ({ address: addressOf(g.account, opts.domain), name: g.account.name, accountType: String(g.account.kind), role: g.role }))),
         message: 'Success',
         ok: true,
         profile: { ...personEntry(account), address: `@${account.account}:${opts.domain}` },
@@ -108,16 +123,24 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
       }),
     );
 
+    // One frame at a time, so a connection's messages are stored and answered in order.
+    let queue = Promise.resolve();
     onFrame = (data, isBinary) => {
-      handleFrame(session, transport, data, isBinary).catch((err) => {
-        log.error({ err }, 'frame failed');
-        transport.sendRaw(JSON.stringify(reply(MinamiCode.InternalError)));
-      });
+      queue = queue.then(() =>
+        handleFrame(session, transport, data, isBinary).then(
+          () => undefined,
+          (err) => {
+            log.error({ err }, 'frame failed');
+            transport.sendRaw(JSON.stringify(reply(MinamiCode.InternalError)));
+          },
+        ),
+      );
     };
     for (const frame of early.splice(0)) onFrame(frame.data, frame.isBinary);
   }
 
   async function handleFrame(session: UserSession, transport: SocketTransport, data: Buffer, isBinary: boolean) {
+    const opts = options;
     const answer = (body: Record<string, unknown>) => transport.sendRaw(JSON.stringify(body));
     if (isBinary) return answer(reply(MinamiCode.PayloadMustBeText));
     let frame: unknown;
@@ -127,6 +150,9 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
       return answer(reply(MinamiCode.ProtocolError));
     }
     if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) return answer(reply(MinamiCode.ProtocolError));
+    if ('code' in frame) {
+      return answer(await opts.monster.handle(frame as Record<string, unknown>, { sender: session.account, session, endpoint: null }));
+    }
     const { id, toFriend, payload } = frame as Record<string, unknown>;
 
     // The id is echoed on every answer so a client can match it; strings and numbers are both ids.
@@ -158,10 +184,11 @@ class SocketTransport {
     private readonly socket: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly log: FastifyBaseLogger,
+    private readonly domain: string,
   ) {}
 
   send(event: SessionEvent, session: UserSession): boolean {
-    return this.sendRaw(JSON.stringify(eventFrame(event, session.userId)));
+    return this.sendRaw(JSON.stringify(eventFrame(event, session.userId, this.domain)));
   }
 
   sendRaw(text: string): boolean {

@@ -1,6 +1,7 @@
 import type { Account } from '../domain/account.js';
 import { isOkCode, MinamiCode, minamiMessages } from '../domain/codes.js';
 import type { SessionEvent } from '../domain/events.js';
+import { monsterEventFrame } from '../monster/render.js';
 import type { Refusal } from '../service/errors.js';
 
 /** `{"code":…,"message":…,"ok":…}` plus any extra fields, in the seed's field order. */
@@ -42,8 +43,11 @@ export function personEntry(a: Account): Record<string, unknown> {
 /** Lists the seed shows as `null` when empty. */
 export const nullIfEmpty = <T>(list: T[]): T[] | null => (list.length ? list : null);
 
-/** A session event as the minami dialect frames it; `selfId` is the receiving user. */
-export function eventFrame(event: SessionEvent, selfId: string): Record<string, unknown> {
+/**
+ * A session event as the login socket frames it: minami frames for the minami events,
+ * Monster frames for the rest. `selfId` is the receiving user.
+ */
+export function eventFrame(event: SessionEvent, selfId: string, domain: string): Record<string, unknown> {
   switch (event.type) {
     case 'friend-request':
       return reply(MinamiCode.ApplyForFriend, { request: event.request });
@@ -59,5 +63,7 @@ export function eventFrame(event: SessionEvent, selfId: string): Record<string, 
         : { id: event.id, from: event.from, payload: event.payload };
     case 'evicted':
       return reply(MinamiCode.LoginInOtherPlace);
+    default:
+      return monsterEventFrame(event, domain) ?? reply(MinamiCode.InternalError);
   }
 }

@@ -7,6 +7,9 @@ import { LocalBus } from '../bus/local-bus.js';
 import type { Bus } from '../bus/bus.js';
 import { minamiHttpRoutes } from '../minami/http-routes.js';
 import { minamiLoginSocket } from '../minami/login-socket.js';
+import { avatarRoute } from '../monster/avatar.js';
+import { monsterEndpoints } from '../monster/endpoint.js';
+import { MonsterHandler } from '../monster/handler.js';
 import { createServices, type Services } from '../service/index.js';
 import { openStore } from '../store/connect.js';
 import type { Store } from '../store/store.js';
@@ -72,10 +75,12 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
       await new Promise((resolve) => this.websocketServer.close(resolve));
     },
   });
+  const monster = new MonsterHandler(services, { domain: config.domain, addressPrefixes: config.addressPrefixes, publicUrl: config.publicUrl }, app.log);
   await app.register(minamiHttpRoutes, { services });
   await app.register(minamiLoginSocket, {
     services,
     domain: config.domain,
+    monster,
     maxFrameBytes: config.maxFrameBytes,
     maxBufferedBytes: 4 * 1024 * 1024,
     metrics,
@@ -86,6 +91,9 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
   } else {
     app.log.warn({ webDir: config.webDir }, 'web client folder not found; /im/www/v1/ is not served');
   }
+  await app.register(avatarRoute, { services });
+  // Registered last: its `/:name` routes only take what no other route claims.
+  await app.register(monsterEndpoints, { services, handler: monster, prefixes: config.addressPrefixes });
   app.get('/', async (_req, res) => res.redirect('/im/www/v1/chat.html'));
   // Fastify's own 404 logs and echoes the URL, query string included: a mistyped login URL
   // would put a password in the logs.
@@ -123,6 +131,7 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     close() {
       closing ??= (async () => {
         stopHeartbeat();
+        services.calls.stop();
         clearInterval(purge);
         await app.close();
         await services.sessions.drain();

@@ -17,11 +17,17 @@ export interface Config {
   tokenTtlMs: number;
   maxSessionsPerUser: number;
   maxFrameBytes: number;
+  recallWindowMs: number;
+  ringTimeoutMs: number;
+  /** Path prefixes under which account endpoints also answer: /<prefix>/<name>. */
+  addressPrefixes: string[];
   scryptCost: ScryptCost;
   loginLimits: LoginLimits;
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
   trustProxy: boolean;
   metrics: boolean;
+  /** Base URL clients reach this server at, for links in frames (avatars). */
+  publicUrl: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -44,6 +50,16 @@ function flag(env: Record<string, string | undefined>, name: string, fallback: b
   throw new Error(`${name} must be true or false, not "${raw}"`);
 }
 
+function prefixes(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  for (const p of list) {
+    if (!/^[a-z0-9_][a-z0-9_.-]{0,63}$/.test(p) || ['im', 'metrics', 'healthz'].includes(p)) {
+      throw new Error(`MONAMI_ADDRESS_PREFIXES: "${p}" is not a usable path prefix`);
+    }
+  }
+  return list;
+}
+
 /** Reads the configuration from environment variables (documented in README.md). */
 export function configFromEnv(env: Record<string, string | undefined> = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info';
@@ -62,6 +78,9 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     tokenTtlMs: integer(env, 'MONAMI_TOKEN_TTL_HOURS', 30 * 24, 1, 24 * 3650) * 3_600_000,
     maxSessionsPerUser: integer(env, 'MONAMI_MAX_SESSIONS_PER_USER', 10, 1, 1000),
     maxFrameBytes: integer(env, 'MONAMI_MAX_FRAME_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    recallWindowMs: integer(env, 'MONAMI_RECALL_WINDOW_SECONDS', 120, 0, 365 * 86400) * 1000,
+    ringTimeoutMs: integer(env, 'MONAMI_RING_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+    addressPrefixes: prefixes(env.MONAMI_ADDRESS_PREFIXES),
     scryptCost: { ...DEFAULT_SCRYPT_COST, log2N: integer(env, 'MONAMI_SCRYPT_LOG2N', DEFAULT_SCRYPT_COST.log2N, 10, 20) },
     loginLimits: {
       ...DEFAULT_LOGIN_LIMITS,
@@ -71,5 +90,6 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     },
     trustProxy: flag(env, 'MONAMI_TRUST_PROXY', false),
     metrics: flag(env, 'MONAMI_METRICS', true),
+    publicUrl: (env.MONAMI_PUBLIC_URL || `http://${(env.MONAMI_DOMAIN || 'localhost').toLowerCase()}:${env.PORT || 8080}`).replace(/\/+$/, ''),
   };
 }

@@ -118,6 +118,18 @@ export class AccountService {
     return success({ account, token: credentials.token });
   }
 
+  /** A token alone (account endpoints): its account, or null. Failures count per address. */
+  async authenticateToken(token: string, clientAddress: string): Promise<Result<AccountRecord>> {
+    if (this.failuresByAddress.exhausted(clientAddress)) return refuse('too-many-attempts');
+    const owner = isHex128(token) ? await this.store.tokenOwner(tokenDigest(token), Date.now()) : null;
+    const account = owner ? await this.store.accountById(owner.accountId) : null;
+    if (!account) {
+      this.failuresByAddress.add(clientAddress);
+      return refuse('auth-illegal');
+    }
+    return success(account);
+  }
+
   /** The minami HTTP authentication: an account id and one of its live tokens. */
   async authenticate(id: string, token: string): Promise<Result<AccountRecord>> {
     if (!id) return refuse('account-id-empty');

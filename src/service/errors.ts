@@ -27,5 +27,9 @@ export type Refusal =
 
 export type Result<T = void> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
-export const success = <T>(value: T): Result<T> => ({ ok: true, value });
+export const success = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
 export const refuse = (refusal: Refusal): { ok: false; refusal: Refusal } => ({ ok: false, refusal });
+
+/** The outcome of a Monster use case: a value, or a statusCode with a short reason. */
+export type Outcome<T = void> = { ok: true; value: T } | { ok: false; status: number; reason: string };
+export const failed = (status: number, reason: string): { ok: false; status: number; reason: string } => ({ ok: false, status, reason });

@@ -1,5 +1,5 @@
 import { FieldLimits, type Account } from '../domain/account.js';
-import { accept, remove, request, type RelationPair, type Transition } from '../domain/relation.js';
+import { accept, remove, request, type RelationOutcome, type RelationPair, type Transition } from '../domain/relation.js';
 import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 import { refuse, success, type Result } from './errors.js';
@@ -49,7 +49,15 @@ export class FriendService {
     if (peerId === me.id) return refuse('self');
     const peer = isHex128(peerId) ? await this.store.accountById(peerId) : null;
     if (!peer || peer.kind !== me.kind) return refuse(missingPeer);
+    const result = await this.relate(me, peer, transition);
+    return result.ok ? success(undefined) : result;
+  }
 
+  /**
+   * Applies a relation transition between two people and tells both sides' sessions:
+   * the one relation behind both the minami friend list and Monster 1001/1002/1003/1004.
+   */
+  async relate(me: Account, peer: Account, transition: (pair: RelationPair) => Transition): Promise<Result<RelationOutcome>> {
     const outcome = await this.store.transformRelation<Transition>(me.id, peer.id, (pair) => {
       const t = transition(pair);
       return t.ok ? { pair: t.pair, result: t } : { pair: null, result: t };
@@ -71,6 +79,6 @@ export class FriendService {
         await this.bus.publish([peer.id], { type: 'relation-deleted', peer: me.id });
         await this.bus.publish([me.id], { type: 'relation-deleted', peer: peer.id });
     }
-    return success(undefined);
+    return success(outcome.outcome);
   }
 }

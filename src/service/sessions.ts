@@ -1,7 +1,9 @@
 import type { Account, FriendRequestView, FriendView } from '../domain/account.js';
 import type { SessionEvent } from '../domain/events.js';
+import type { InboxEntry } from '../domain/message.js';
+import { MonsterLimits } from '../domain/monster.js';
 import type { Bus, SessionHandle } from '../bus/bus.js';
-import type { Store } from '../store/store.js';
+import type { Membership, Store } from '../store/store.js';
 import { refuse, success, type Result } from './errors.js';
 import { randomHex128 } from './secrets.js';
 import { friendView, requestView } from './views.js';
@@ -40,11 +42,59 @@ export class UserSession implements SessionHandle {
     if (event.type === 'friend-updated') this.noteFriend(event.friend.id, true);
     else if (event.type === 'relation-deleted') this.noteFriend(event.peer, false);
     else if (event.type === 'dialogue' && event.originSession === this.id) return false;
+    else if (event.type === 'inbox') return this.deliverInbox(event);
+    else if (event.type === 'call' && ((event.onlySession && event.onlySession !== this.id) || event.exceptSession === this.id)) return false;
     return this.transport.send(event, this);
   }
 
   close(code: number, reason: string): void {
     this.transport.close(code, reason);
+  }
+
+  /** Highest inbox number this session has been given: nothing at or below it is sent again. */
+  private inboxSeq = 0;
+  /** Live inbox entries that arrive while the backlog is being replayed wait here. */
+  private heldInbox: Extract<SessionEvent, { type: 'inbox' }>[] | null = null;
+  /** Told of each inbox number handed to the client, to keep the user's delivered mark. */
+  onInboxDelivered: ((seq: number) => void) | null = null;
+
+  get lastInboxSeq(): number {
+    return this.inboxSeq;
+  }
+
+  /** Starts a replay from `since`: live entries are held until `finishReplay`. */
+  startReplay(since: number): void {
+    this.inboxSeq = since;
+    this.heldInbox ??= [];
+  }
+
+  replay(entries: readonly InboxEntry[]): void {
+    for (const entry of entries) this.handOver({ type: 'inbox', entry });
+  }
+
+  finishReplay(): void {
+    const held = this.heldInbox ?? [];
+    this.heldInbox = null;
+    for (const event of held) this.deliverInbox(event);
+  }
+
+  private deliverInbox(event: Extract<SessionEvent, { type: 'inbox' }>): boolean {
+    if (this.heldInbox) {
+      this.heldInbox.push(event);
+      return true;
+    }
+    return this.handOver(event);
+  }
+
+  private handOver(event: Extract<SessionEvent, { type: 'inbox' }>): boolean {
+    const { seq } = event.entry;
+    if (seq <= this.inboxSeq) return true;
+    this.inboxSeq = seq;
+    // The sending session learns the number from its answer; it needs no copy.
+    if (event.originSession === this.id) return true;
+    const sent = this.transport.send(event, this);
+    if (sent) this.onInboxDelivered?.(seq);
+    return sent;
   }
 
   /** Sets the friends read from the store, then applies what changed while it was read. */
@@ -65,6 +115,8 @@ export class UserSession implements SessionHandle {
 export interface Snapshot {
   friends: FriendView[];
   requests: FriendRequestView[];
+  /** Groups and channels the user belongs to (not pending applications). */
+  groups: Membership[];
 }
 
 export interface DialogueInput {
@@ -85,12 +137,19 @@ export class SessionService {
    * Registers the session before reading the snapshot, so nothing that happens in between
    * is missed; the transport holds such events until the snapshot has been sent.
    */
-  async open(account: Account, transport: Transport): Promise<{ session: UserSession; snapshot: Snapshot }> {
+  async open(account: Account, transport: Transport, since?: number): Promise<{ session: UserSession; snapshot: Snapshot }> {
     const session = new UserSession(account, transport);
+    session.onInboxDelivered = (seq) => this.noteDelivered(account.id, seq);
+    session.startReplay(0);
     const { first } = await this.bus.attach(session);
-    let friends, requests, online;
+    let friends, requests, groups, online, from;
     try {
-      [friends, requests] = await Promise.all([this.store.friendsOf(account.id), this.store.requestsTo(account.id)]);
+      [friends, requests, groups, from] = await Promise.all([
+        this.store.friendsOf(account.id),
+        this.store.requestsTo(account.id),
+        this.store.groupsOf(account.id),
+        since ?? this.store.deliveredSeq(account.id),
+      ]);
       online = await this.bus.online(friends.map((f) => f.peer.id));
     } catch (err) {
       await this.bus.detach(session);
@@ -99,18 +158,56 @@ export class SessionService {
     session.seedFriends(friends.map((f) => f.peer.id));
     if (first) await this.announce(account, true);
     this.evictOldest(account.id);
-    return {
-      session,
-      snapshot: {
-        friends: friends.map((f) => friendView(f.peer, f.alias, online.has(f.peer.id))),
-        requests: requests.map((r) => requestView(r.from, account.id, r.note)),
-      },
+    const snapshot = {
+      friends: friends.map((f) => friendView(f.peer, f.alias, online.has(f.peer.id))),
+      requests: requests.map((r) => requestView(r.from, account.id, r.note)),
+      groups: groups.filter((g) => g.role !== 'pending'),
     };
+    await this.replay(session, from);
+    return { session, snapshot };
   }
+
+  /**
+   * Sends the session every inbox entry after `since`, in order, then whatever arrived
+   * live meanwhile; an entry is never sent twice to one session.
+   */
+  async replay(session: UserSession, since: number): Promise<void> {
+    session.startReplay(since);
+    try {
+      for (let cursor = since; ; ) {
+        const page = await this.store.inboxAfter(session.userId, cursor, MonsterLimits.replayPage);
+        session.replay(page);
+        if (page.length < MonsterLimits.replayPage) break;
+        cursor = page[page.length - 1]!.seq;
+      }
+    } finally {
+      session.finishReplay();
+    }
+  }
+
+  /** Users' delivered marks, written in batches rather than once per message. */
+  private readonly deliveredMarks = new Map<string, number>();
+  private markTimer: NodeJS.Timeout | null = null;
+
+  private noteDelivered(userId: string, seq: number): void {
+    if ((this.deliveredMarks.get(userId) ?? 0) < seq) this.deliveredMarks.set(userId, seq);
+    this.markTimer ??= setTimeout(() => void this.flushDelivered(), 1000).unref();
+  }
+
+  private async flushDelivered(): Promise<void> {
+    this.markTimer = null;
+    const marks = [...this.deliveredMarks];
+    this.deliveredMarks.clear();
+    for (const [userId, seq] of marks) await this.store.markDelivered(userId, seq).catch(() => this.noteDelivered(userId, seq));
+  }
+
+  /** Told when a session has closed (calls end with it). */
+  readonly onSessionClosed: ((session: UserSession) => void)[] = [];
 
   private readonly closing = new Set<Promise<void>>();
 
   async closed(session: UserSession): Promise<void> {
+    for (const listener of this.onSessionClosed) listener(session);
     const work = (async () => {
       const { last } = await this.bus.detach(session);
       if (last) await this.announce(session.account, false);
@@ -126,6 +223,8 @@ export class SessionService {
   /** Waits for sessions that are closing to finish their offline announcements. */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.closing]);
+    if (this.markTimer) clearTimeout(this.markTimer);
+    await this.flushDelivered();
   }
 
   /**

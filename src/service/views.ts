@@ -15,5 +15,5 @@ export function friendView(peer: Account, alias: string, online: boolean): Frien
 }
 
 export function requestView(from: Account, to: string, note: string): FriendRequestView {
-  return { id: from.id, name: from.name, to, note };
+  return { id: from.id, account: from.account, name: from.name, to, note };
 }

@@ -83,8 +83,8 @@ describe.each(backends)('minami protocol on %s', (backendName) => {
   describe('login', () => {
     it('sends the snapshot as the first frame, with null for empty lists', async () => {
       const user = await registerAndLogin(server, { name: 'Minami' });
-      expect(Object.keys(user.login)).toEqual(['code', 'friends', 'message', 'ok', 'profile', 'requests', 'token']);
-      expect(user.login).toMatchObject({ code: 200, message: 'Success', ok: true, friends: null, requests: null });
+      expect(Object.keys(user.login)).toEqual(['code', 'friends', 'groups', 'message', 'ok', 'profile', 'requests', 'token']);
+      expect(user.login).toMatchObject({ code: 200, message: 'Success', ok: true, friends: null, groups: null, requests: null });
       expect(user.login.token).toMatch(/^[0-9a-f]{32}$/);
       expect(user.login.profile).toEqual({
         id: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'Minami', picture: '', sex: '', birthday: '', sign: '',
@@ -206,7 +206,7 @@ describe.each(backends)('minami protocol on %s', (backendName) => {
       const b = await registerAndLogin(server, { name: 'Bee' });
       expect(await server.http.add(a.auth, b.auth.id, 'my bee')).toEqual(ok);
       const pushed = await b.session.next((f) => f.code === 520);
-      expect(pushed).toEqual({ code: 520, message: 'Apply For a Friend', ok: true, request: { id: a.auth.id, name: a.account, to: b.auth.id, note: '' } });
+      expect(pushed).toEqual({ code: 520, message: 'Apply For a Friend', ok: true, request: { id: a.auth.id, account: a.account, name: a.account, to: b.auth.id, note: '' } });
       expect(await server.http.add(b.auth, a.auth.id, 'my a')).toEqual(ok);
       const toA = await a.session.next((f) => f.code === 301);
       expect(toA.friend).toEqual({ id: b.auth.id, account: b.account, name: 'my bee', picture: '', sex: '', birthday: '', sign: '', online: true });
@@ -252,10 +252,10 @@ describe.each(backends)('minami protocol on %s', (backendName) => {
     expect((await server.http.found(alice.auth, bob.account)).found?.[0]).toMatchObject({ id: bob.auth.id, name: 'Bob' });
     expect(await server.http.request(alice.auth, bob.auth.id, '女票')).toEqual(ok);
     expect(await bob.session.next((f) => f.code === 520)).toEqual({
-      code: 520, message: 'Apply For a Friend', ok: true, request: { id: alice.auth.id, name: 'Alice', to: bob.auth.id, note: '女票' },
+      code: 520, message: 'Apply For a Friend', ok: true, request: { id: alice.auth.id, account: alice.account, name: 'Alice', to: bob.auth.id, note: '女票' },
     });
     const bobPhone = login({ account: bob.account, password: bob.password });
-    expect((await bobPhone.login).requests).toEqual([{ id: alice.auth.id, name: 'Alice', to: bob.auth.id, note: '女票' }]);
+    expect((await bobPhone.login).requests).toEqual([{ id: alice.auth.id, account: alice.account, name: 'Alice', to: bob.auth.id, note: '女票' }]);
 
     expect(await server.http.add(bob.auth, alice.auth.id, '新朋友')).toEqual(ok);
     await alice.session.next((f) => f.code === 301);

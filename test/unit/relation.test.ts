@@ -42,3 +42,24 @@ describe('relation state machine', () => {
     expect(remove(none)).toEqual({ ok: false, refusal: 'not-related' });
   });
 });
+
+describe('Monster relation rules', () => {
+  it('admit befriends directly unless already friends, keeping no alias', async () => {
+    const { admit } = await import('../../src/domain/relation.js');
+    for (const pair of [none, outgoing, incoming]) {
+      expect(admit(pair)).toMatchObject({ ok: true, outcome: 'befriended', pair: { mine: { state: 'friend', alias: '' }, theirs: { state: 'friend', alias: '' } } });
+    }
+    expect(admit(friends)).toEqual({ ok: false, refusal: 'already-friends' });
+  });
+
+  it('approve and decline act only on a pending application', async () => {
+    const { approve, decline } = await import('../../src/domain/relation.js');
+    expect(approve(incoming, 'x')).toMatchObject({ ok: true, outcome: 'befriended' });
+    expect(approve(none, 'x')).toEqual({ ok: false, refusal: 'not-related' });
+    expect(approve(outgoing, 'x')).toEqual({ ok: false, refusal: 'not-related' });
+    expect(approve(friends, 'x')).toEqual({ ok: false, refusal: 'already-friends' });
+    expect(decline(incoming)).toMatchObject({ ok: true, outcome: 'declined' });
+    expect(decline(friends)).toEqual({ ok: false, refusal: 'not-related' });
+    expect(decline(none)).toEqual({ ok: false, refusal: 'not-related' });
+  });
+});

@@ -1,0 +1,185 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Account } from '../domain/account.js';
+import { addressDomain, parseAddress } from '../domain/address.js';
+import { Status } from '../domain/monster.js';
+import type { Services } from '../service/index.js';
+import type { UserSession } from '../service/sessions.js';
+import type { AccountRecord } from '../store/store.js';
+import { FrameError, parseMonsterFrame, type MonsterRequest } from './parse.js';
+import { addressOf, answer, messageFields, refusal } from './render.js';
+
+export interface MonsterSite {
+  /** This server's domain in addresses (`host` or `host:port`). */
+  domain: string;
+  /** Path prefixes that also name local accounts: `@name:prefix:domain`. */
+  addressPrefixes: readonly string[];
+  /** Absolute base URL for links in frames (avatars). */
+  publicUrl: string;
+}
+
+export interface MonsterContext {
+  /** Who is acting; null for an anonymous connection (only 1000 is open to it). */
+  sender: Account | null;
+  /** The login session the frame came on; calls and sync need one. */
+  session: UserSession | null;
+  /** The account whose endpoint the frame arrived at; null on the login socket (`to` names it). */
+  endpoint: AccountRecord | null;
+}
+
+type Frame = Record<string, unknown>;
+
+/** Codes that act on the sender alone and name no target. */
+const UNTARGETED = new Set([3001, 3003, 3101]);
+
+/**
+ * Answers Monster frames, wherever they arrive: on an account's endpoint or on a user's
+ * login socket with a `to` address. Every answer echoes the messageId; a frame that fails
+ * never costs the connection.
+ */
+export class MonsterHandler {
+  constructor(
+    private readonly services: Services,
+    private readonly site: MonsterSite,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async handle(raw: Frame, ctx: MonsterContext): Promise<Frame> {
+    let request: MonsterRequest;
+    try {
+      request = parseMonsterFrame(raw);
+    } catch (err) {
+      if (err instanceof FrameError) return refusal(err.messageId, err.code, err.status, err.message);
+      throw err;
+    }
+    try {
+      return await this.dispatch(request, ctx);
+    } catch (err) {
+      this.log.error({ err, code: request.code }, 'monster frame failed');
+      return refusal(request.messageId, request.code, Status.Internal, 'internal error');
+    }
+  }
+
+  /** The local account an address names; remote addresses wait for federation. */
+  async resolve(address: string): Promise<{ account: AccountRecord } | { status: number; reason: string }> {
+    const parsed = parseAddress(address);
+    if (!parsed) return { status: Status.BadRequest, reason: 'not an address' };
+    const local = addressDomain(parsed) === this.site.domain && (parsed.prefix === null || this.site.addressPrefixes.includes(parsed.prefix));
+    if (!local) return { status: Status.RemoteUnavailable, reason: `${addressDomain(parsed)} is not reachable from this server` };
+    const account = await this.services.monster.accountByName(parsed.name);
+    return account ? { account } : { status: Status.NotFound, reason: 'no such account' };
+  }
+
+  infoFrame(messageId: string, code: number | null, view: Awaited<ReturnType<Services['monster']['info']>>): Frame {
+    const a = view.account;
+    return answer(messageId, code, Status.Info, {
+      nickname: a.name,
+      picurl: a.picture ? `${this.site.publicUrl}/im/avatar/${a.account}` : '',
+      accountType: String(a.kind),
+      info: view.info,
+      address: addressOf(a, this.site.domain),
+      policy: a.policy,
+      ...(view.memberCount === null ? {} : { members: view.memberCount }),
+    });
+  }
+
+  private async dispatch(req: MonsterRequest, ctx: MonsterContext): Promise<Frame> {
+    const { messageId, code } = req;
+    const done = (fields?: Frame) => answer(messageId, code, Status.Done, fields);
+    const no = (status: number, reason: string) => refusal(messageId, code, status, reason);
+    const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }, fields?: Frame) => (o.ok ? done(fields) : no(o.status, o.reason));
+    const { monster, calls, sessions } = this.services;
+
+    let target: AccountRecord | null = ctx.endpoint;
+    if (ctx.endpoint && req.to) {
+      const named = await this.resolve(req.to);
+      if (!('account' in named) || named.account.id !== ctx.endpoint.id) return no(Status.BadRequest, 'to names another account than this endpoint');
+    }
+    if (!target && !UNTARGETED.has(code)) {
+      if (!req.to) return no(Status.BadRequest, 'to missing');
+      const resolved = await this.resolve(req.to);
+      if (!('account' in resolved)) return no(resolved.status, resolved.reason);
+      target = resolved.account;
+    }
+
+    if (req.code === 1000) return this.infoFrame(messageId, code, await monster.info(target!));
+    const sender = ctx.sender;
+    if (!sender) return no(Status.Unauthenticated, 'sign in first: only 1000 is open to anonymous connections');
+    const member = async (address: string | null) => {
+      if (!address) return null;
+      const r = await this.resolve(address);
+      return 'account' in r ? r.account : r;
+    };
+
+    switch (req.code) {
+      case 1001: {
+        const applied = await monster.apply(sender, target!, req.pass, req.note);
+        return applied.ok ? answer(messageId, code, Status.Info, { type: String(applied.value) }) : no(applied.status, applied.reason);
+      }
+      case 1002:
+      case 1003: {
+        const applicant = await member(req.member);
+        if (applicant && !('id' in applicant)) return no(applicant.status, applicant.reason);
+        return outcome(await monster.answer(sender, target!, applicant, req.code === 1002));
+      }
+      case 1004:
+      case 3105: {
+        const removed = await member(req.member);
+        if (!removed) return outcome(await monster.deleteRelation(sender, target!));
+        if (!('id' in removed)) return no(removed.status, removed.reason);
+        return outcome(await monster.removeMember(sender, target!, removed));
+      }
+      case 2001: {
+        const sent = await monster.send(sender, target!, messageId, req.text, ctx.session);
+        if (!sent.ok) return no(sent.status, sent.reason);
+        return done({ id: sent.value.message.id, time: sent.value.message.createdAt, ...(sent.value.seq === null ? {} : { seq: sent.value.seq }) });
+      }
+      case 2004:
+        return outcome(await monster.recall(sender, target, req.recallMessageId, ctx.session));
+      case 2002:
+      case 2003: {
+        if (!ctx.session) return no(Status.BadRequest, 'calls are made from the login socket');
+        const started = await calls.start(ctx.session, target!, req.code, req.text);
+        return started.ok ? done({ callId: started.value }) : no(started.status, started.reason);
+      }
+      case 2005:
+      case 2006:
+      case 2007:
+      case 2008:
+      case 2009:
+        if (!ctx.session) return no(Status.BadRequest, 'calls are made from the login socket');
+        return outcome(await calls.signal(ctx.session, req.code, req.callId, 'text' in req ? req.text : ''), { callId: req.callId });
+      case 3001:
+        return outcome(await monster.updateProfile(sender, req.profile));
+      case 3002: {
+        const page = await monster.history(sender, target!, req.before, req.limit);
+        if (!page.ok) return no(page.status, page.reason);
+        return answer(messageId, code, Status.Info, { messages: page.value.map((m) => messageFields(m, this.site.domain)) });
+      }
+      case 3003: {
+        if (!ctx.session) return no(Status.BadRequest, 'sync is for the login socket');
+        await sessions.replay(ctx.session, req.since);
+        return done({ seq: ctx.session.lastInboxSeq });
+      }
+      case 3101: {
+        const created = await monster.createGroup(sender, req.name, req.accountType, req.profile);
+        return created.ok ? done({ address: addressOf(created.value, this.site.domain) }) : no(created.status, created.reason);
+      }
+      case 3102:
+        return outcome(await monster.updateGroup(sender, target!, req.profile));
+      case 3103:
+        return outcome(await monster.deleteGroup(sender, target!));
+      case 3104: {
+        const m = await member(req.member);
+        if (!m || !('id' in m)) return no(m?.status ?? Status.BadRequest, m?.reason ?? 'member missing');
+        return outcome(await monster.setAdmin(sender, target!, m, req.admin));
+      }
+      case 3106: {
+        const list = await monster.members(sender, target!);
+        if (!list.ok) return no(list.status, list.reason);
+        return answer(messageId, code, Status.Info, {
+          members: list.value.map((m) => ({ address: addressOf(m.account, this.site.domain), nickname: m.account.name, role: m.role })),
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,292 @@
+import {
+  AccountKind, FieldLimits, isValidAccountName, normaliseAccountName, type Account, type AccountRef,
+} from '../domain/account.js';
+import { InboxKind, type StoredMessage } from '../domain/message.js';
+import {
+  ApplyType, canPost, conversationKey, decideApplication, isManager, Status, type ApplyType as ApplyTypeT,
+  type InfoTitle, type JoinPolicy,
+} from '../domain/monster.js';
+import { admit, approve, decline, remove, request } from '../domain/relation.js';
+import type { Bus } from '../bus/bus.js';
+import type { AccountChanges, AccountRecord, Membership, Store } from '../store/store.js';
+import { failed, success, type Outcome } from './errors.js';
+import type { FriendService } from './friends.js';
+import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
+import { randomHex128 } from './secrets.js';
+import type { UserSession } from './sessions.js';
+
+export interface MonsterServiceOptions {
+  recallWindowMs: number;
+  scryptCost: ScryptCost;
+}
+
+export interface InfoView {
+  account: Account;
+  info: { title: InfoTitle; value: string }[];
+  /** Members of a group or subscribers of a channel. */
+  memberCount: number | null;
+}
+
+export interface ProfileChanges {
+  name?: string;
+  picture?: string;
+  sex?: string;
+  birthday?: string;
+  sign?: string;
+  policy?: JoinPolicy;
+  /** A new join pass code; '' removes it. */
+  pass?: string;
+  publicFields?: InfoTitle[];
+}
+
+const ref = (a: Account): AccountRef => ({ id: a.id, account: a.account, kind: a.kind });
+const isGroupLike = (a: Account) => a.kind === AccountKind.Group || a.kind === AccountKind.Channel;
+const ACTIVE_ROLES = ['owner', 'admin', 'member'] as const;
+
+/**
+ * The Monster use cases on one server: every account (person, group, channel) answers
+ * info, applications, relation deletion and stored messages. Person-to-person relations
+ * go through the FriendService, so minami and Monster see one relation.
+ */
+export class MonsterService {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly friends: FriendService,
+    private readonly options: MonsterServiceOptions,
+  ) {}
+
+  accountByName(name: string): Promise<AccountRecord | null> {
+    return this.store.accountByName(normaliseAccountName(name));
+  }
+
+  /** 1000: what the owner made public. */
+  async info(target: Account): Promise<InfoView> {
+    const values: Record<InfoTitle, string> = { mail: target.mail, sex: target.sex, birthday: target.birthday, synopsis: target.sign };
+    const memberCount = isGroupLike(target) ? (await this.store.memberIdsOf(target.id, ACTIVE_ROLES)).length : null;
+    return { account: target, info: target.publicFields.map((title) => ({ title, value: values[title] })), memberCount };
+  }
+
+  /** 1001: befriend a person or join a group or channel, under its join policy. */
+  async apply(sender: Account, target: AccountRecord, pass: string, note: string): Promise<Outcome<ApplyTypeT>> {
+    if (target.id === sender.id) return failed(Status.BadRequest, 'cannot apply to oneself');
+    if (note.length > FieldLimits.note) return failed(Status.TooLarge, 'note too long');
+    const passMatches = target.policy === 'pass' && pass !== '' && target.passCodeHash !== '' && (await verifyPassword(pass, target.passCodeHash));
+    const decision = decideApplication(target.policy, passMatches);
+
+    if (!isGroupLike(target)) {
+      if (decision === ApplyType.WrongPass) return success(decision);
+      const result = await this.friends.relate(sender, target, (pair) => (decision === ApplyType.Accepted ? admit(pair) : request(pair, note)));
+      if (!result.ok) return failed(Status.Conflict, 'already friends');
+      return success(result.value === 'befriended' ? ApplyType.Accepted : ApplyType.Pending);
+    }
+
+    const role = await this.store.roleOf(target.id, sender.id);
+    if (role && role !== 'pending') return failed(Status.Conflict, 'already a member');
+    if (decision === ApplyType.WrongPass) return success(decision);
+    if (decision === ApplyType.Accepted) {
+      await this.store.setMember(target.id, sender.id, 'member', note);
+      return success(decision);
+    }
+    await this.store.setMember(target.id, sender.id, 'pending', note);
+    const managers = await this.store.memberIdsOf(target.id, ['owner', 'admin']);
+    await this.bus.publish(managers, { type: 'application', from: ref(sender), to: ref(target), note });
+    return success(decision);
+  }
+
+  /**
+   * 1002 / 1003: answer a pending application. For a person the target is the applicant;
+   * for a group or channel the target is the group and `applicant` names who applied.
+   */
+  async answer(actor: Account, target: Account, applicant: Account | null, accepted: boolean): Promise<Outcome> {
+    if (!isGroupLike(target)) {
+      if (target.id === actor.id) return failed(Status.BadRequest, 'cannot answer oneself');
+      const result = await this.friends.relate(actor, target, (pair) => (accepted ? approve(pair, '') : decline(pair)));
+      if (!result.ok) return failed(result.refusal === 'already-friends' ? Status.Conflict : Status.NotFound, result.refusal === 'already-friends' ? 'already friends' : 'no pending application');
+      return success(undefined);
+    }
+    if (!applicant) return failed(Status.BadRequest, 'member missing');
+    if (!isManager(await this.store.roleOf(target.id, actor.id))) return failed(Status.Forbidden, 'only the owner and admins answer applications');
+    if ((await this.store.roleOf(target.id, applicant.id)) !== 'pending') return failed(Status.NotFound, 'no pending application');
+    if (accepted) await this.store.setMember(target.id, applicant.id, 'member', '');
+    else await this.store.removeMember(target.id, applicant.id);
+    await this.bus.publish([applicant.id], { type: 'application-answered', group: ref(target), accepted });
+    return success(undefined);
+  }
+
+  /** 1004: unfriend a person (or withdraw / decline a request), or leave a group or channel. */
+  async deleteRelation(sender: Account, target: Account): Promise<Outcome> {
+    if (!isGroupLike(target)) {
+      if (target.id === sender.id) return failed(Status.BadRequest, 'cannot leave oneself');
+      const result = await this.friends.relate(sender, target, remove);
+      return result.ok ? success(undefined) : failed(Status.NotFound, 'no relation');
+    }
+    const role = await this.store.roleOf(target.id, sender.id);
+    if (!role) return failed(Status.NotFound, 'not a member');
+    if (role === 'owner') return failed(Status.Conflict, 'the owner deletes the group instead of leaving it');
+    await this.store.removeMember(target.id, sender.id);
+    await this.bus.publish([sender.id], { type: 'membership-ended', group: ref(target), member: ref(sender), reason: 'left' });
+    return success(undefined);
+  }
+
+  /** 3105 (and 1004 with `member`): an owner or admin removes someone; admins only plain members. */
+  async removeMember(actor: Account, group: Account, member: Account): Promise<Outcome> {
+    if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
+    const actorRole = await this.store.roleOf(group.id, actor.id);
+    if (!isManager(actorRole)) return failed(Status.Forbidden, 'only the owner and admins remove members');
+    const memberRole = await this.store.roleOf(group.id, member.id);
+    if (!memberRole) return failed(Status.NotFound, 'not a member');
+    if (memberRole === 'owner' || (memberRole === 'admin' && actorRole !== 'owner')) return failed(Status.Forbidden, 'cannot remove an owner or a fellow admin');
+    await this.store.removeMember(group.id, member.id);
+    await this.bus.publish([member.id], { type: 'membership-ended', group: ref(group), member: ref(member), reason: 'removed' });
+    return success(undefined);
+  }
+
+  /**
+   * 2001: stores the message with an inbox entry for every recipient (the sender's other
+   * devices included) and only then answers; a resent messageId is not stored twice.
+   */
+  async send(sender: Account, target: Account, messageId: string, text: string, session: UserSession | null): Promise<Outcome<{ message: StoredMessage; seq: number | null }>> {
+    let recipients: string[];
+    if (isGroupLike(target)) {
+      const role = await this.store.roleOf(target.id, sender.id);
+      if (!canPost(target.kind as 2 | 3, role)) {
+        return failed(Status.Forbidden, role && role !== 'pending' ? 'only the owner and admins post in a channel' : 'not a member');
+      }
+      recipients = await this.store.memberIdsOf(target.id, ACTIVE_ROLES);
+    } else {
+      if (target.id === sender.id) return failed(Status.BadRequest, 'cannot message oneself');
+      const friends = session ? session.friends.has(target.id) : (await this.store.relation(sender.id, target.id)).mine?.state === 'friend';
+      if (!friends) return failed(Status.Forbidden, 'not friends');
+      recipients = [sender.id, target.id];
+    }
+    const appended = await this.store.appendMessage(
+      { messageId, sender: ref(sender), target: ref(target), conversation: conversationKey(sender.id, target.id, isGroupLike(target)), text, createdAt: Date.now() },
+      recipients,
+    );
+    if (appended.duplicate) {
+      const same = appended.message.target.id === target.id && appended.message.text === text;
+      return same ? success({ message: appended.message, seq: null }) : failed(Status.Conflict, 'messageId already used for another message');
+    }
+    await this.publishInbox(appended.seqs, InboxKind.Message, appended.message, session?.id);
+    return success({ message: appended.message, seq: appended.seqs.get(sender.id) ?? null });
+  }
+
+  /** 2004: the sender recalls their message within the window; every recipient is told. */
+  async recall(sender: Account, target: Account | null, recallMessageId: string, session: UserSession | null): Promise<Outcome> {
+    const message = await this.store.messageBySender(sender.id, recallMessageId);
+    if (!message) {
+      // Say "not yours" rather than "not found" when it is someone else's in this conversation.
+      if (target) {
+        const key = conversationKey(sender.id, target.id, isGroupLike(target));
+        const theirs = (await this.store.history(key, null, 200)).some((m) => m.messageId === recallMessageId);
+        if (theirs) return failed(Status.Forbidden, 'only the sender recalls a message');
+      }
+      return failed(Status.NotFound, 'no such message');
+    }
+    if (target && message.target.id !== target.id) return failed(Status.NotFound, 'no such message in this conversation');
+    if (message.recalledAt !== null) return success(undefined);
+    const now = Date.now();
+    if (now - message.createdAt > this.options.recallWindowMs) return failed(Status.Gone, 'the recall window has passed');
+    const recipients = message.target.kind === AccountKind.Person
+      ? [message.sender.id, message.target.id]
+      : await this.store.memberIdsOf(message.target.id, ACTIVE_ROLES);
+    const recalled = { ...message, recalledAt: now };
+    const seqs = await this.store.recallMessage(message.id, now, recipients);
+    await this.publishInbox(seqs, InboxKind.Recall, recalled, session?.id);
+    return success(undefined);
+  }
+
+  /** 3002: a page of a conversation, oldest first, before the message `before`. */
+  async history(viewer: Account, target: Account, before: number | null, limit: number): Promise<Outcome<StoredMessage[]>> {
+    if (isGroupLike(target)) {
+      const role = await this.store.roleOf(target.id, viewer.id);
+      if (!role || role === 'pending') return failed(Status.Forbidden, 'not a member');
+    }
+    return success(await this.store.history(conversationKey(viewer.id, target.id, isGroupLike(target)), before, limit));
+  }
+
+  /** 3001: change one's own profile, join policy, pass code and public fields. */
+  async updateProfile(me: Account, changes: ProfileChanges): Promise<Outcome> {
+    return this.update(me.id, changes);
+  }
+
+  /** 3101: create a group (accountType 2) or channel (3) owned by `owner`. */
+  async createGroup(owner: Account, name: string, kind: 2 | 3, changes: ProfileChanges): Promise<Outcome<Account>> {
+    const account = normaliseAccountName(name);
+    if (!isValidAccountName(account)) return failed(Status.BadRequest, 'invalid name');
+    if (await this.store.accountByName(account)) return failed(Status.Conflict, 'name taken');
+    const record: AccountRecord = {
+      id: randomHex128(), account, kind, name: account, picture: '', sex: '', birthday: '', sign: '', mail: '',
+      createdAt: Date.now(), policy: 'approve', publicFields: ['synopsis'], passwordHash: '', passCodeHash: '',
+    };
+    if (!(await this.store.createAccount(record))) return failed(Status.Conflict, 'name taken');
+    await this.store.setMember(record.id, owner.id, 'owner', '');
+    const updated = await this.update(record.id, changes);
+    if (!updated.ok) return updated;
+    return success((await this.store.accountById(record.id))!);
+  }
+
+  /** 3102: the owner or an admin changes a group's profile or join policy. */
+  async updateGroup(actor: Account, group: Account, changes: ProfileChanges): Promise<Outcome> {
+    if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
+    if (!isManager(await this.store.roleOf(group.id, actor.id))) return failed(Status.Forbidden, 'only the owner and admins change a group');
+    return this.update(group.id, changes);
+  }
+
+  /** 3103: the owner deletes a group; every member is told. */
+  async deleteGroup(actor: Account, group: Account): Promise<Outcome> {
+    if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
+    if ((await this.store.roleOf(group.id, actor.id)) !== 'owner') return failed(Status.Forbidden, 'only the owner deletes a group');
+    const members = await this.store.membersOf(group.id);
+    await this.store.deleteAccount(group.id);
+    for (const m of members) {
+      await this.bus.publish([m.account.id], { type: 'membership-ended', group: ref(group), member: ref(m.account), reason: 'deleted' });
+    }
+    return success(undefined);
+  }
+
+  /** 3104: the owner makes a member an admin, or an admin a member again. */
+  async setAdmin(actor: Account, group: Account, member: Account, admin: boolean): Promise<Outcome> {
+    if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
+    if ((await this.store.roleOf(group.id, actor.id)) !== 'owner') return failed(Status.Forbidden, 'only the owner appoints admins');
+    const role = await this.store.roleOf(group.id, member.id);
+    if (role !== 'member' && role !== 'admin') return failed(Status.NotFound, 'not a member');
+    await this.store.setMember(group.id, member.id, admin ? 'admin' : 'member', '');
+    return success(undefined);
+  }
+
+  /** 3106: members see the member list (managers also see pending applicants). */
+  async members(actor: Account, group: Account): Promise<Outcome<Membership[]>> {
+    if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
+    const role = await this.store.roleOf(group.id, actor.id);
+    if (!role || role === 'pending') return failed(Status.Forbidden, 'not a member');
+    const all = await this.store.membersOf(group.id);
+    return success(isManager(role) ? all : all.filter((m) => m.role !== 'pending'));
+  }
+
+  private async update(id: string, changes: ProfileChanges): Promise<Outcome> {
+    const { pass, ...rest } = changes;
+    for (const field of ['name', 'picture', 'sex', 'birthday', 'sign'] as const) {
+      const value = rest[field];
+      if (value !== undefined && value.length > FieldLimits[field]) return failed(Status.TooLarge, `${field} too long`);
+    }
+    if (rest.name !== undefined && !rest.name.trim()) return failed(Status.BadRequest, 'name empty');
+    const update: AccountChanges = { ...rest };
+    if (pass !== undefined) update.passCodeHash = pass === '' ? '' : await hashPassword(pass, this.options.scryptCost);
+    if (rest.policy === 'pass' || (pass !== undefined && rest.policy === undefined)) {
+      const current = await this.store.accountById(id);
+      const policy = rest.policy ?? current?.policy;
+      const hasPass = update.passCodeHash !== undefined ? update.passCodeHash !== '' : current?.passCodeHash !== '';
+      if (policy === 'pass' && !hasPass) return failed(Status.BadRequest, 'the pass policy needs a pass code');
+    }
+    await this.store.updateAccount(id, update);
+    return success(undefined);
+  }
+
+  private async publishInbox(seqs: Map<string, number>, kind: InboxKind, message: StoredMessage, originSession: string | undefined) {
+    await Promise.all(
+      [...seqs].map(([userId, seq]) => this.bus.publish([userId], { type: 'inbox', entry: { seq, kind, message }, ...(originSession ? { originSession } : {}) })),
+    );
+  }
+}
