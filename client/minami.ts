@@ -1,3 +1,5 @@
+import { FrameQueue, isAnswerTo, randomId, type Frame } from './frames.js';
+
 /**
  * A typed client for the minami protocol, for browsers and Node alike. In Node pass the
  * `ws` package's WebSocket; in a browser the global one is used.
@@ -106,16 +108,11 @@ export class MinamiHttp {
   }
 }
 
-type Waiter = { match: (frame: Reply) => boolean; resolve: (frame: Reply) => void; reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> };
-
-/** One login socket. Frames are kept in arrival order until someone takes them. */
 export class MinamiSession {
   /** The first frame: profile, friends, requests and token (or the refusal). */
   readonly login: Promise<LoginFrame>;
   readonly closed: Promise<{ code: number; reason: string }>;
-  private readonly inbox: Reply[] = [];
-  private readonly waiters: Waiter[] = [];
-  private readonly listeners = new Set<(frame: Reply) => void>();
+  private readonly frames = new FrameQueue();
   private first = true;
 
   constructor(readonly socket: SocketLike) {
@@ -125,10 +122,7 @@ export class MinamiSession {
     this.closed = new Promise((resolve) => {
       socket.onclose = (event) => {
         rejectLogin(new Error(`socket closed before login (${event.code})`));
-        for (const w of this.waiters.splice(0)) {
-          clearTimeout(w.timer);
-          w.reject(new Error(`socket closed (${event.code} ${event.reason})`));
-        }
+        this.frames.fail(`socket closed (${event.code} ${event.reason})`);
         resolve({ code: event.code, reason: event.reason });
       };
     });
@@ -138,22 +132,21 @@ export class MinamiSession {
       if (this.first) {
         this.first = false;
         resolveLogin(frame as LoginFrame);
-        return;
-      }
-      for (const listener of this.listeners) listener(frame);
-      const index = this.waiters.findIndex((w) => w.match(frame));
-      if (index >= 0) {
-        const [w] = this.waiters.splice(index, 1);
-        clearTimeout(w!.timer);
-        w!.resolve(frame);
-      } else this.inbox.push(frame);
+      } else this.frames.push(frame);
     };
   }
 
-  static connect(baseUrl: string, credentials: { account: string; password: string } | { account: string; token: string }, Socket?: SocketFactory): MinamiSession {
+  /** Logs in with a password or a token; `since` resumes the inbox after that entry. */
+  static connect(
+    baseUrl: string,
+    credentials: { account: string; password: string } | { account: string; token: string },
+    Socket?: SocketFactory,
+    since?: number,
+  ): MinamiSession {
     const Ctor = Socket ?? (globalThis as unknown as { WebSocket: SocketFactory }).WebSocket;
-    const url = `${baseUrl.replace(/^http/, 'ws')}/im/login?${new URLSearchParams(credentials as Record<string, string>)}`;
-    return new MinamiSession(new Ctor(url));
+    const params = new URLSearchParams(credentials as Record<string, string>);
+    if (since !== undefined) params.set('since', String(since));
+    return new MinamiSession(new Ctor(`${baseUrl.replace(/^http/, 'ws')}/im/login?${params}`));
   }
 
   /** Sends a dialogue; resolves its answer (200, or the error with the same id). */
@@ -162,35 +155,29 @@ export class MinamiSession {
     return this.next((f) => f.id === id && typeof f.code === 'number');
   }
 
+  /** Sends a Monster frame as this user (give `to` for its target); resolves the answer. */
+  request(frame: Frame): Promise<Frame> {
+    const messageId = typeof frame.messageId === 'string' ? frame.messageId : randomId();
+    this.socket.send(JSON.stringify({ ...frame, messageId }));
+    return this.frames.next(isAnswerTo(messageId));
+  }
+
   /** The next frame matching `match` (already received or still to come). */
   next(match: (frame: Reply) => boolean = () => true, timeoutMs = 5000): Promise<Reply> {
-    const index = this.inbox.findIndex(match);
-    if (index >= 0) return Promise.resolve(this.inbox.splice(index, 1)[0]!);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.findIndex((w) => w.timer === timer), 1);
-        reject(new Error('timed out waiting for a frame'));
-      }, timeoutMs);
-      this.waiters.push({ match, resolve, reject, timer });
-    });
+    return this.frames.next(match as (f: Frame) => boolean, timeoutMs) as Promise<Reply>;
   }
 
   /** Frames received and not taken yet. */
   pending(): readonly Reply[] {
-    return this.inbox;
+    return this.frames.pending() as Reply[];
   }
 
   onFrame(listener: (frame: Reply) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.frames.onFrame(listener as (f: Frame) => void);
   }
 
   close(): Promise<{ code: number; reason: string }> {
     this.socket.close();
     return this.closed;
   }
-}
-
-function randomId(): string {
-  return Math.random().toString(36).slice(2) + Date.now().toString(36);
 }

@@ -62,9 +62,12 @@ export class UserSession implements SessionHandle {
     return this.inboxSeq;
   }
 
-  /** Starts a replay from `since`: live entries are held until `finishReplay`. */
+  /**
+   * Starts a replay after `since`: live entries are held until `finishReplay`. A session
+   * is never given an entry twice, so a replay never goes below what it already has.
+   */
   startReplay(since: number): void {
-    this.inboxSeq = since;
+    this.inboxSeq = Math.max(this.inboxSeq, since);
     this.heldInbox ??= [];
   }
 
@@ -148,7 +151,7 @@ export class SessionService {
         this.store.friendsOf(account.id),
         this.store.requestsTo(account.id),
         this.store.groupsOf(account.id),
-        since ?? this.store.deliveredSeq(account.id),
+        since ?? this.deliveredMark(account.id),
       ]);
       online = await this.bus.online(friends.map((f) => f.peer.id));
     } catch (err) {
@@ -194,6 +197,12 @@ export class SessionService {
     this.markTimer ??= setTimeout(() => void this.flushDelivered(), 1000).unref();
   }
 
+  /** Where a session that names no `since` resumes: after what the user's sessions were last given. */
+  private async deliveredMark(userId: string): Promise<number> {
+    const stored = await this.store.deliveredSeq(userId);
+    return Math.max(stored, this.deliveredMarks.get(userId) ?? 0);
+  }
+
   private async flushDelivered(): Promise<void> {
     this.markTimer = null;
     const marks = [...this.deliveredMarks];
@@ -210,6 +219,8 @@ export class SessionService {
     for (const listener of this.onSessionClosed) listener(session);
     const work = (async () => {
       const { last } = await this.bus.detach(session);
+      const mark = this.deliveredMarks.get(session.userId);
+      if (mark !== undefined) await this.store.markDelivered(session.userId, mark);
       if (last) await this.announce(session.account, false);
     })();
     this.closing.add(work);
