@@ -163,8 +163,8 @@ export class MinamiSession {
   }
 
   /** The next frame matching `match` (already received or still to come). */
-  next(match: (frame: Reply) => boolean = () => true, timeoutMs = 5000): Promise<Reply> {
-    return this.frames.next(match as (f: Frame) => boolean, timeoutMs) as Promise<Reply>;
+  next(match: (frame: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Reply> {
+    return this.frames.next(match, timeoutMs) as Promise<Reply>;
   }
 
   /** Frames received and not taken yet. */

@@ -36,7 +36,12 @@ const TOKEN_PURGE_MS = 60 * 60_000;
 const SHUTDOWN_GRACE_MS = 2_000;
 
 export async function createMonami(config: Config, logger?: FastifyServerOptions['loggerInstance']): Promise<Monami> {
-  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let log: FastifyInstance['log'] | null = null;
+  const store = openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onConnectionError: (err) => log?.warn({ err }, 'database connection lost; it will be reopened'),
+  });
   await store.migrate();
   const bus = new LocalBus();
   const services = createServices(store, bus, config);
@@ -60,6 +65,7 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     return503OnClosing: true,
   });
 
+  log = app.log;
   await app.register(formBody);
   await app.register(websocket, {
     options: { maxPayload: config.maxFrameBytes },

@@ -11,6 +11,8 @@ export interface StoreOptions {
   /** A postgres:// URL selects PostgreSQL; otherwise SQLite in `dataDir`. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** Told of connection-level failures that no query is waiting on. */
+  onConnectionError?: (err: Error) => void;
 }
 
 export function isPostgresUrl(url: string | undefined): url is string {
@@ -25,6 +27,9 @@ export function openStore(options: StoreOptions): Store {
       // bigint columns hold epoch milliseconds: well inside a double, so read them as numbers.
       types: { getTypeParser: (oid: number, format?: any) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) } as any,
     });
+    // An idle connection the server terminated (restart, failover) is dropped by the pool and
+    // the next query opens a new one; unheard, the pool's error event would end the process.
+    pool.on('error', (err) => options.onConnectionError?.(err));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return new SqlStore(db, 'postgres');
   }

@@ -68,3 +68,23 @@ describe.each(backends)('store on %s', (backendName) => {
     expect((await store.searchPeople('a_b', 10, '')).map((a) => a.account)).toEqual(['underscore']);
   });
 });
+
+describe.skipIf(!backends.includes('postgres'))('a PostgreSQL store whose connections are cut', () => {
+  it('survives the server terminating its idle connections, and reconnects', async () => {
+    const backend = await createBackend('postgres');
+    const errors: Error[] = [];
+    const store = openStore({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, onConnectionError: (e) => errors.push(e) });
+    await store.migrate();
+    await store.ping();
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: backend.databaseUrl });
+    await admin.connect();
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    await admin.end();
+    await expect.poll(() => errors.length).toBeGreaterThan(0);
+    await store.ping();
+    expect(await store.accountByName('nobody')).toBeNull();
+    await store.close();
+    await backend.drop();
+  });
+});
