@@ -1,9 +1,15 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../service/passwords.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../service/rate-limiter.js';
 
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The folder holding package.json, whether running from src/ or from the build in dist/. */
+export const PACKAGE_ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 export interface Config {
   port: number;

@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { SingleBar } from 'cli-progress';
+import type { ConnSpec } from './driver.js';
+import { cpuMs, rssKb } from './procstats.js';
+import { Drivers, startFloorProcess, startMonami, type Running } from './processes.js';
+import { computeRatios, percentiles } from './report.js';
+import { befriendPairs, createGroup, createUsers, loginUrl, type BenchUser } from './setup.js';
+import type { BenchOptions, BenchResult, TargetResult } from './types.js';
+
+/** Hash cost of the server the bench starts: cheap for setting up thousands of accounts, the production default when logins are what is measured. */
+const SETUP_SCRYPT_LOG2N = 10;
+const PRODUCTION_SCRYPT_LOG2N = 15;
+/** A run that delivers nothing new for this long is over; whatever is missing is lost. */
+const STALL_MS = 10_000;
+
+interface Target {
+  name: 'monami' | 'floor';
+  running: Running;
+  pid: number | null;
+}
+
+const wsUrl = (http: string) => http.replace(/^http/, 'ws');
+
+export async function runBench(opts: BenchOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BenchResult> {
+  const runId = randomBytes(3).toString('hex');
+  const scryptLog2N = opts.scenario === 'login' ? PRODUCTION_SCRYPT_LOG2N : SETUP_SCRYPT_LOG2N;
+  const domain = 'localhost';
+  const monami: Running = opts.url
+    ? { url: opts.url.replace(/\/+$/, ''), pid: opts.serverPid ?? 0, stop: async () => {} }
+    : await startMonami({
+        MONAMI_SCRYPT_LOG2N: String(scryptLog2N),
+        MONAMI_MAX_SESSIONS_PER_USER: '1000',
+        MONAMI_LOGIN_FAILURES_PER_ADDRESS: '1000000',
+        MONAMI_LOGIN_ATTEMPTS_PER_ADDRESS: '100000000',
+        MONAMI_DOMAIN: domain,
+        ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+      });
+  const floor = opts.floor ? await startFloorProcess() : null;
+  const targets: Target[] = [{ name: 'monami', running: monami, pid: opts.url ? opts.serverPid : monami.pid }];
+  if (floor) targets.push({ name: 'floor', running: floor, pid: floor.pid });
+
+  const results: TargetResult[] = [];
+  try {
+    const prefix = `b${runId}u`;
+    const setupBar = bar(log, 'setting up accounts');
+    const make = (n: number) => {
+      setupBar.start(n, 0);
+      return createUsers(monami.url, prefix, n, () => setupBar.increment()).finally(() => setupBar.stop());
+    };
+    switch (opts.scenario) {
+      case 'dialogue':
+      case 'stored': {
+        const users = await make(opts.users - (opts.users % 2));
+        await befriendPairs(monami.url, users);
+        const partner = (i: number) => users[i ^ 1]!;
+        for (const t of targets) {
+          const specs = users.map((u, i): ConnSpec =>
+            t.name === 'floor'
+              ? { url: `${wsUrl(t.running.url)}/?id=${u.account}`, index: i, to: partner(i).account }
+              : { url: loginUrl(monami.url, u), index: i, to: opts.scenario === 'dialogue' ? partner(i).id : `@${partner(i).account}:${domain}` },
+          );
+          results.push(await measureFlow(t, specs, users.length, users.length * opts.messages, opts, runId, log));
+        }
+        break;
+      }
+      case 'group': {
+        const users = await make(opts.groupSize + 1);
+        const [sender, ...members] = users as [BenchUser, ...BenchUser[]];
+        const address = await createGroup(monami.url, sender, members, `g${runId}`, domain);
+        for (const t of targets) {
+          const specs = users.map((u, i): ConnSpec =>
+            t.name === 'floor'
+              ? { url: `${wsUrl(t.running.url)}/?id=${u.account}&groups=g`, index: i, to: i === 0 ? 'g' : null }
+              : { url: loginUrl(monami.url, u), index: i, to: i === 0 ? address : null },
+          );
+          results.push(await measureFlow(t, specs, 1, opts.messages * members.length, { ...opts, scenario: 'stored' }, runId, log));
+        }
+        break;
+      }
+      case 'idle': {
+        const users = await make(Math.ceil(opts.sessions / 10));
+        for (const t of targets) {
+          const specs = Array.from({ length: opts.sessions }, (_, i): ConnSpec => {
+            const u = users[i % users.length]!;
+            return { url: t.name === 'floor' ? `${wsUrl(t.running.url)}/?id=${u.account}-${i}` : loginUrl(monami.url, u), index: i, to: null };
+          });
+          results.push(await measureIdle(t, specs, opts, log));
+        }
+        break;
+      }
+      case 'login': {
+        const users = await make(opts.users);
+        results.push(await measureLogins(targets[0]!, users, monami.url, opts, scryptLog2N, log));
+        break;
+      }
+    }
+  } finally {
+    await Promise.all(targets.map((t) => t.running.stop()));
+  }
+
+  return {
+    schema: 'monami-bench/1',
+    scenario: opts.scenario,
+    options: opts,
+    startedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` },
+    store: opts.url ? 'external' : opts.databaseUrl ? 'postgres' : 'sqlite',
+    results,
+    ratios: computeRatios(results),
+  };
+}
+
+function bar(log: (line: string) => void, label: string) {
+  return new SingleBar({ format: `${label.padEnd(28)} [{bar}] {value}/{total} {eta_formatted}`, stream: process.stderr, hideCursor: true, noTTYOutput: false, notTTYSchedule: 2000 });
+}
+
+function emptyResult(t: Target): TargetResult {
+  return {
+    target: t.name, sent: 0, expected: 0, delivered: 0, lost: 0, duplicated: 0, outOfOrder: 0, errors: 0, wallMs: 0, throughput: 0,
+    latency: null, serverCpuMs: null, serverRssKb: null, cpuMsPer1000: null, kbPerSession: null, logins: null, driverCpu: 0,
+  };
+}
+
+/** Drives a message workload to completion (or stall) and accounts for every delivery. */
+async function measureFlow(t: Target, specs: ConnSpec[], senders: number, expected: number, opts: BenchOptions, runId: string, log: (l: string) => void): Promise<TargetResult> {
+  const drivers = new Drivers(opts.drivers);
+  try {
+    const failed = await drivers.connect(specs);
+    if (failed) throw new Error(`${t.name}: ${failed} connections failed to open`);
+    const cpu0 = t.pid ? cpuMs(t.pid) : null;
+    const progress = bar(log, `${t.name} ${opts.scenario}`);
+    progress.start(expected, 0);
+    const ratePerSender = opts.rate > 0 ? opts.rate / senders : 0;
+    drivers.tell({ type: 'go', mode: opts.scenario === 'dialogue' ? 'dialogue' : 'stored', messages: opts.messages, window: opts.window, ratePerSender, runId: `${runId}${t.name}` });
+    const toSend = senders * opts.messages;
+    let last = -1;
+    let lastChange = Date.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const { delivered, acked } = drivers.totals();
+      progress.update(Math.min(delivered, expected));
+      if (delivered >= expected && acked >= toSend) break;
+      if (delivered + acked !== last) {
+        last = delivered + acked;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > STALL_MS) break;
+    }
+    progress.stop();
+    const reports = await drivers.all({ type: 'report' }, 'report');
+    const cpu1 = t.pid ? cpuMs(t.pid) : null;
+    const wallMs = Math.max(...reports.map((r) => r.wallMs));
+    const delivered = reports.reduce((n, r) => n + r.delivered, 0);
+    const serverCpuMs = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+    return {
+      ...emptyResult(t),
+      sent: reports.reduce((n, r) => n + r.sent, 0),
+      expected,
+      delivered,
+      lost: Math.max(0, expected - delivered),
+      duplicated: reports.reduce((n, r) => n + r.duplicated, 0),
+      outOfOrder: reports.reduce((n, r) => n + r.outOfOrder, 0),
+      errors: reports.reduce((n, r) => n + r.errors, 0),
+      wallMs,
+      throughput: delivered / (wallMs / 1000),
+      latency: percentiles(reports.flatMap((r) => r.latenciesMs)),
+      serverCpuMs,
+      serverRssKb: t.pid ? rssKb(t.pid) : null,
+      cpuMsPer1000: serverCpuMs !== null && delivered ? (serverCpuMs / delivered) * 1000 : null,
+      driverCpu: reports.reduce((n, r) => n + r.cpuMs, 0) / wallMs,
+    };
+  } finally {
+    drivers.close();
+  }
+}
+
+/** Holds idle authenticated sessions and measures the memory each costs the server. */
+async function measureIdle(t: Target, specs: ConnSpec[], opts: BenchOptions, log: (l: string) => void): Promise<TargetResult> {
+  // Each driver stays well under the per-process open-file limit.
+  const drivers = new Drivers(Math.max(opts.drivers, Math.ceil(specs.length / 8000)));
+  try {
+    const rss0 = t.pid ? rssKb(t.pid) : null;
+    log(`${t.name}: opening ${specs.length} idle sessions over ${drivers.count} driver processes`);
+    const started = Date.now();
+    const failed = await drivers.connect(specs);
+    const held = specs.length - failed;
+    await new Promise((r) => setTimeout(r, opts.duration * 1000));
+    const rss1 = t.pid ? rssKb(t.pid) : null;
+    return {
+      ...emptyResult(t),
+      sent: specs.length,
+      expected: specs.length,
+      delivered: held,
+      lost: failed,
+      wallMs: Date.now() - started,
+      serverRssKb: rss1,
+      kbPerSession: rss0 !== null && rss1 !== null && held ? (rss1 - rss0) / held : null,
+    };
+  } finally {
+    drivers.close();
+  }
+}
+
+/** Token logins, then password logins, each for half the duration, as fast as they go. */
+async function measureLogins(t: Target, users: BenchUser[], url: string, opts: BenchOptions, scryptLog2N: number, log: (l: string) => void): Promise<TargetResult> {
+  const drivers = new Drivers(opts.drivers);
+  try {
+    const phase = async (how: 'token' | 'password') => {
+      log(`${t.name}: ${how} logins for ${opts.duration / 2} s`);
+      const urls = users.map((u) => loginUrl(url, u, how));
+      const parts = drivers.split(urls);
+      const done = await Promise.all(parts.map((part, i) => drivers.ask(drivers.nth(i), { type: 'logins', urls: part, concurrency: 16, durationMs: (opts.duration * 1000) / 2 }, 'logins-done')));
+      const wall = Math.max(...done.map((d) => d.wallMs));
+      return { perSecond: done.reduce((n, d) => n + d.completed, 0) / (wall / 1000), errors: done.reduce((n, d) => n + d.errors, 0), cpu: done.reduce((n, d) => n + d.cpuMs, 0) / wall, wall };
+    };
+    const cpu0 = t.pid ? cpuMs(t.pid) : null;
+    const token = await phase('token');
+    const password = await phase('password');
+    const cpu1 = t.pid ? cpuMs(t.pid) : null;
+    return {
+      ...emptyResult(t),
+      errors: token.errors + password.errors,
+      wallMs: token.wall + password.wall,
+      throughput: token.perSecond,
+      serverCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
+      serverRssKb: t.pid ? rssKb(t.pid) : null,
+      logins: { tokenPerSecond: token.perSecond, passwordPerSecond: password.perSecond, scryptLog2N },
+      driverCpu: Math.max(token.cpu, password.cpu),
+    };
+  } finally {
+    drivers.close();
+  }
+}
