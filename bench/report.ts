@@ -99,14 +99,27 @@ function formatCount(n: number | null | undefined): string {
 }
 
 /**
+ * Counts in at most 4 characters (950, 1.2k, 12k, 1.2M) for the narrow error
+ * columns; the exact figures are in the ACCOUNTING line and the JSON.
+ */
+function formatCompact(n: number): string {
+  if (!Number.isFinite(n)) return NONE;
+  const abs = Math.abs(n);
+  if (abs < 1_000) return String(Math.round(n));
+  const [value, suffix] = abs < 1e6 ? [n / 1e3, 'k'] : [n / 1e6, 'M'];
+  return `${Math.abs(value) < 10 ? value.toFixed(1) : Math.round(value)}${suffix}`;
+}
+
+/**
  * Milliseconds and similar amounts: 2 decimals under 10, 1 decimal above. From
- * 1,000 on the decimal is noise and only widens the table, so it is dropped.
+ * 1,000 on the decimal is noise, and separators would widen the table, so it
+ * is a plain integer.
  */
 function formatAmount(n: number | null | undefined): string {
   if (n == null || !Number.isFinite(n)) return NONE;
   if (Math.abs(n) < 10) return n.toFixed(2);
   if (Math.abs(n) < 1_000) return n.toFixed(1);
-  return groupDigits(Math.round(n));
+  return String(Math.round(n));
 }
 
 function formatRatio(n: number | null | undefined): string {
@@ -149,14 +162,14 @@ function loginColumns(): Column[] {
 }
 
 function tableColumns(login: boolean): Column[] {
-  const count = (pick: (r: TargetResult) => number) => (r: TargetResult) => formatCount(pick(r));
+  const compact = (pick: (r: TargetResult) => number) => (r: TargetResult) => formatCompact(pick(r));
   return [
-    { head: login ? ['all', 'logins/s'] : ['delivered', '/s'], cell: count((r) => r.throughput), ratio: (x) => formatRatio(x.throughput) },
+    { head: login ? ['all', 'logins/s'] : ['delivered', '/s'], cell: (r) => formatCount(r.throughput), ratio: (x) => formatRatio(x.throughput) },
     ...(login ? loginColumns() : latencyColumns()),
-    { head: ['', 'lost'], cell: count((r) => r.lost), ratio: noRatio },
-    { head: ['', 'dup'], cell: count((r) => r.duplicated), ratio: noRatio },
-    { head: ['', 'ooo'], cell: count((r) => r.outOfOrder), ratio: noRatio },
-    { head: ['', 'errors'], cell: count((r) => r.errors), ratio: noRatio },
+    { head: ['', 'lost'], cell: compact((r) => r.lost), ratio: noRatio },
+    { head: ['', 'dup'], cell: compact((r) => r.duplicated), ratio: noRatio },
+    { head: ['', 'ooo'], cell: compact((r) => r.outOfOrder), ratio: noRatio },
+    { head: ['', 'errors'], cell: compact((r) => r.errors), ratio: noRatio },
     { head: ['srv CPU', 'ms/1000'], cell: (r) => formatAmount(r.cpuMsPer1000), ratio: (x) => formatRatio(x.cpuMsPer1000) },
     { head: ['srv RSS', 'MB'], cell: (r) => formatAmount(r.serverRssKb == null ? null : r.serverRssKb / 1024), ratio: noRatio },
     { head: ['KB/', 'session'], cell: (r) => formatAmount(r.kbPerSession), ratio: (x) => formatRatio(x.kbPerSession) },
@@ -181,12 +194,14 @@ function layout(rows: string[][]): string[] {
   );
 }
 
-/** "dialogue (sqlite): 100 users, 1,000 messages each, window 10, rate max". */
-function titleLine(result: BenchResult): string {
+/**
+ * "monami bench: dialogue (sqlite): 100 users × 1,000 messages, window 10, rate max",
+ * wrapped onto more lines when large figures would push it past MAX_WIDTH.
+ */
+function titleLines(result: BenchResult): string[] {
   const o = result.options;
   const parts = [
-    `${formatCount(o.users)} users`,
-    `${formatCount(o.messages)} messages each`,
+    `${formatCount(o.users)} users × ${formatCount(o.messages)} messages`,
     `window ${formatCount(o.window)}`,
     `rate ${o.rate > 0 ? `${formatCount(o.rate)}/s` : 'max'}`,
   ];
@@ -194,7 +209,18 @@ function titleLine(result: BenchResult): string {
   if (result.scenario === 'idle') parts.push(`${formatCount(o.sessions)} sessions`);
   // idle holds sessions and login runs for a fixed time: without it their figures mean little.
   if (result.scenario === 'idle' || result.scenario === 'login') parts.push(`${formatCount(o.duration)} s`);
-  return `monami bench — ${result.scenario} (${result.store}): ${parts.join(', ')}`;
+  return wrap(`monami bench: ${result.scenario} (${result.store}): `, parts);
+}
+
+/** Joins parts with ", " after a first-line prefix, starting an indented line whenever the next part would not fit. */
+function wrap(prefix: string, parts: string[]): string[] {
+  const lines = [prefix + parts[0]!];
+  for (const part of parts.slice(1)) {
+    const last = lines[lines.length - 1]!;
+    if (last.length + 2 + part.length <= MAX_WIDTH) lines[lines.length - 1] = `${last}, ${part}`;
+    else lines.push(`  ${part}`);
+  }
+  return lines;
 }
 
 function machineLine(result: BenchResult): string {
@@ -213,8 +239,8 @@ function saturationWarnings(result: BenchResult): string[] {
     .filter((r) => r.driverCpu >= limit)
     .map(
       (r) =>
-        `WARNING (${r.target}): the load generator was saturated: figures are a lower bound ` +
-        `(driver CPU ${r.driverCpu.toFixed(2)} of ${result.options.drivers})`,
+        `WARNING: the load generator was saturated: figures are a lower bound ` +
+        `(${r.target} driver CPU ${r.driverCpu.toFixed(2)}/${result.options.drivers})`,
     );
 }
 
@@ -243,7 +269,7 @@ export function summaryTable(result: BenchResult): string {
   const table = layout(rows);
   const rule = '-'.repeat(Math.max(...table.map((line) => line.length)));
   return [
-    titleLine(result),
+    ...titleLines(result),
     machineLine(result),
     '',
     table[0]!,
@@ -288,8 +314,11 @@ function niceStep(raw: number): number {
 }
 
 function linearScale(max: number): Scale {
-  const step = niceStep((max > 0 ? max : 1) / 5);
-  const top = Math.ceil((max > 0 ? max : 1) / step) * step;
+  // A fifth of headroom above the largest value keeps the curve clear of the
+  // legend in the top-left corner, even for a flat distribution.
+  const wanted = (max > 0 ? max : 1) / 0.8;
+  const step = niceStep(wanted / 5);
+  const top = Math.ceil(wanted / step) * step;
   const ticks: number[] = [];
   for (let i = 0; i * step <= top * (1 + 1e-9); i++) ticks.push(i * step);
   const toY = (ms: number) => PLOT.bottom - (Math.max(0, ms) / top) * (PLOT.bottom - PLOT.top);
@@ -384,20 +413,26 @@ function curve(r: TargetResult, scale: Scale): string[] {
   return [path, ...dots];
 }
 
+/**
+ * Top-left, where percentile curves are low: they rise to the right, and the
+ * scales keep the median well below the top.
+ */
 function legend(plotted: TargetResult[]): string[] {
   const x = PLOT.left + 12;
-  const boxHeight = 10 + plotted.length * 20;
+  const labels = plotted.map((r) => {
+    const l = r.latency!;
+    return `${r.target}: p50 ${formatAmount(l.p50)} ms · p99 ${formatAmount(l.p99)} ms · max ${formatAmount(l.max)} ms`;
+  });
+  // No text metrics in a pure function: 6.5 px per character is about right for 12 px sans-serif.
+  const width = 52 + Math.max(...labels.map((label) => label.length)) * 6.5;
   const items = plotted.flatMap((r, i) => {
     const y = PLOT.top + 18 + i * 20;
     const style = STYLE[r.target];
-    const l = r.latency!;
     const dash = style.dash ? ` stroke-dasharray="${style.dash}"` : '';
-    return [
-      line(x + 6, y - 4, x + 34, y - 4, `stroke="${style.colour}" stroke-width="3"${dash}`),
-      text(x + 42, y, `${r.target}: p50 ${formatAmount(l.p50)} ms · p99 ${formatAmount(l.p99)} ms · max ${formatAmount(l.max)} ms`),
-    ];
+    return [line(x + 6, y - 4, x + 34, y - 4, `stroke="${style.colour}" stroke-width="3"${dash}`), text(x + 42, y, labels[i]!)];
   });
-  return [`<rect x="${x}" y="${PLOT.top + 4}" width="420" height="${boxHeight}" fill="#fff" fill-opacity="0.9" stroke="#ccc"/>`, ...items];
+  const box = `<rect x="${x}" y="${PLOT.top + 4}" width="${width.toFixed(0)}" height="${10 + plotted.length * 20}" fill="#fff" fill-opacity="0.9" stroke="#ccc"/>`;
+  return [box, ...items];
 }
 
 function throughputText(result: BenchResult): string {
