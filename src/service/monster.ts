@@ -9,6 +9,7 @@ import {
 import { admit, approve, decline, remove, request } from '../domain/relation.js';
 import type { Bus } from '../bus/bus.js';
 import type { AccountChanges, AccountRecord, Membership, Store } from '../store/store.js';
+import { AccountCache } from './account-cache.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
 import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
@@ -56,8 +57,10 @@ export class MonsterService {
     private readonly options: MonsterServiceOptions,
   ) {}
 
+  private readonly cache = new AccountCache();
+
   accountByName(name: string): Promise<AccountRecord | null> {
-    return this.store.accountByName(normaliseAccountName(name));
+    return this.cache.get(normaliseAccountName(name), (n) => this.store.accountByName(n));
   }
 
   /** 1000: what the owner made public. */
@@ -240,6 +243,7 @@ export class MonsterService {
     if ((await this.store.roleOf(group.id, actor.id)) !== 'owner') return failed(Status.Forbidden, 'only the owner deletes a group');
     const members = await this.store.membersOf(group.id);
     await this.store.deleteAccount(group.id);
+    this.cache.forget(group.account);
     for (const m of members) {
       await this.bus.publish([m.account.id], { type: 'membership-ended', group: ref(group), member: ref(m.account), reason: 'deleted' });
     }
@@ -281,6 +285,8 @@ export class MonsterService {
       if (policy === 'pass' && !hasPass) return failed(Status.BadRequest, 'the pass policy needs a pass code');
     }
     await this.store.updateAccount(id, update);
+    const changed = await this.store.accountById(id);
+    if (changed) this.cache.forget(changed.account);
     return success(undefined);
   }
 

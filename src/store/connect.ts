@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { SqliteMessageLog } from './sqlite-message-log.js';
 import { SqlStore } from './sql-store.js';
 import type { Store } from './store.js';
 
@@ -41,5 +42,6 @@ export function openStore(options: StoreOptions): Store {
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
-  return new SqlStore(db, 'sqlite');
+  // Prepared once the schema exists (after migrations), on first use.
+  return new SqlStore(db, 'sqlite', () => new SqliteMessageLog(file));
 }

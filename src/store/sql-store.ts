@@ -4,6 +4,7 @@ import type { InboxEntry, InboxKind, NewMessage, StoredMessage } from '../domain
 import type { InfoTitle, JoinPolicy, Role } from '../domain/monster.js';
 import type { Edge, RelationPair } from '../domain/relation.js';
 import { migrationProvider } from './migrations.js';
+import { SqliteMessageLog } from './sqlite-message-log.js';
 import type { AccountsTable, Database, RelationsTable } from './schema.js';
 import type { AccountChanges, AccountRecord, Appended, FriendRecord, Membership, RequestRecord, Store, TokenRecord } from './store.js';
 
@@ -39,6 +40,16 @@ const accountColumns = [
 
 /** SQLite allows 32766 bound values per statement; stay well under it. */
 const INSERT_CHUNK = 1000;
+const INBOX_CHUNK = 4000;
+/** Most messages one group commit takes. */
+const APPEND_BATCH = 500;
+
+interface PendingAppend {
+  message: NewMessage;
+  recipients: readonly string[];
+  resolve: (appended: Appended) => void;
+  reject: (err: unknown) => void;
+}
 
 type MessageRow = {
   id: number; sender_id: string; target_id: string; conversation: string; client_message_id: string; text: string;
@@ -69,7 +80,16 @@ export class SqlStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     readonly kind: 'sqlite' | 'postgres',
+    /** SQLite only: the group commit's prepared statements on the same database handle. */
+    private readonly sqliteLog: (() => SqliteMessageLog) | null = null,
   ) {}
+
+  private sqliteLogInstance: SqliteMessageLog | null = null;
+
+  /** The SQLite message log (it keeps the inbox counters; accounts.inbox_seq is PostgreSQL's). */
+  private log(): SqliteMessageLog {
+    return (this.sqliteLogInstance ??= this.sqliteLog!());
+  }
 
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.kind) });
@@ -293,24 +313,105 @@ export class SqlStore implements Store {
     return rows.map((row) => ({ account: toAccount(row), role: row.role as Role }));
   }
 
-  async appendMessage(message: NewMessage, recipients: readonly string[]): Promise<Appended> {
-    return this.db.transaction().execute(async (trx) => {
-      const existing = await selectMessages(trx)
-        .where('m.sender_id', '=', message.sender.id)
-        .where('m.client_message_id', '=', message.messageId)
-        .executeTakeFirst();
-      if (existing) return { message: toMessage(existing as MessageRow), seqs: new Map(), duplicate: true };
+  /** Appends waiting for the transaction being written; they all go into the next one. */
+  private readonly appendQueue: PendingAppend[] = [];
+  private appending = false;
+
+  appendMessage(message: NewMessage, recipients: readonly string[]): Promise<Appended> {
+    return new Promise((resolve, reject) => {
+      this.appendQueue.push({ message, recipients, resolve, reject });
+      if (!this.appending) void this.drainAppends();
+    });
+  }
+
+  /**
+   * Group commit. While one transaction is being written, new messages queue; the next
+   * transaction takes them all: one commit (one fsync) and a fixed handful of statements
+   * per batch instead of per message. Batches run one after another, so order is kept.
+   */
+  private async drainAppends(): Promise<void> {
+    this.appending = true;
+    try {
+      while (this.appendQueue.length) {
+        // Let sockets with data waiting queue their messages first, so batches fill under load.
+        await new Promise((resolve) => setImmediate(resolve));
+        const batch = this.appendQueue.splice(0, APPEND_BATCH);
+        try {
+          const results = await this.writeBatch(batch);
+          batch.forEach((item, i) => item.resolve(results[i]!));
+        } catch {
+          // One bad message must not fail its neighbours: retry each on its own.
+          for (const item of batch) {
+            await this.writeBatch([item]).then(([r]) => item.resolve(r!), item.reject);
+          }
+        }
+      }
+    } finally {
+      this.appending = false;
+    }
+  }
+
+  private writeBatch(batch: readonly PendingAppend[]): Promise<Appended[]> {
+    if (!this.sqliteLog) return this.db.transaction().execute((trx) => this.appendBatch(trx, batch));
+    // Holding Kysely's only connection keeps every other statement out of this transaction.
+    return this.db.connection().execute(async (conn) => {
+      const results = this.log().appendBatch(
+        batch.map(({ message: m, recipients }) => ({
+          senderId: m.sender.id, targetId: m.target.id, conversation: m.conversation, messageId: m.messageId, text: m.text, createdAt: m.createdAt, recipients,
+        })),
+      );
+      const earlier = await messagesByIds(conn, results.filter((r) => r.duplicate).map((r) => r.id));
+      return results.map((r, i) => ({
+        message: r.duplicate ? earlier.get(r.id)! : { ...batch[i]!.message, id: r.id, recalledAt: null },
+        seqs: r.seqs,
+        duplicate: r.duplicate,
+      }));
+    });
+  }
+
+  private async appendBatch(trx: Transaction<Database>, items: readonly PendingAppend[]): Promise<Appended[]> {
+    const key = (senderId: string, messageId: string) => `${senderId} ${messageId}`;
+    const stored = new Map<string, StoredMessage>();
+    const pairs = sql.join(items.map((i) => sql`(${i.message.sender.id}, ${i.message.messageId})`));
+    const rows = await selectMessages(trx).where(sql<boolean>`(m.sender_id, m.client_message_id) in (values ${pairs})`).execute();
+    for (const row of rows as MessageRow[]) stored.set(key(row.sender_id, row.client_message_id), toMessage(row));
+
+    // New messages in order; a messageId repeated within the batch is a duplicate of the first.
+    const fresh: PendingAppend[] = [];
+    const seen = new Set<string>();
+    for (const item of items) {
+      const k = key(item.message.sender.id, item.message.messageId);
+      if (stored.has(k) || seen.has(k)) continue;
+      seen.add(k);
+      fresh.push(item);
+    }
+    const ids = new Map<string, number>();
+    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
       const inserted = await trx
         .insertInto('messages')
-        .values({
-          sender_id: message.sender.id, target_id: message.target.id, conversation: message.conversation,
-          client_message_id: message.messageId, text: message.text, created_at: message.createdAt, recalled_at: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const stored: StoredMessage = { ...message, id: Number(inserted.id), recalledAt: null };
-      const seqs = await this.fanOut(trx, stored.id, 2001, recipients);
-      return { message: stored, seqs, duplicate: false };
+        .values(fresh.slice(i, i + INSERT_CHUNK).map(({ message: m }) => ({
+          sender_id: m.sender.id, target_id: m.target.id, conversation: m.conversation, client_message_id: m.messageId,
+          text: m.text, created_at: m.createdAt, recalled_at: null,
+        })))
+        .returning(['id', 'sender_id', 'client_message_id'])
+        .execute();
+      for (const row of inserted) ids.set(key(row.sender_id, row.client_message_id), Number(row.id));
+    }
+
+    const recipientsOf = fresh.map((item) => [...new Set(item.recipients)]);
+    const seqsOf = await this.fanOut(trx, fresh.map((item, i) => ({ messageId: ids.get(key(item.message.sender.id, item.message.messageId))!, recipients: recipientsOf[i]! })), 2001);
+    const appended = new Map<string, Appended>();
+    fresh.forEach((item, i) => {
+      const k = key(item.message.sender.id, item.message.messageId);
+      const message: StoredMessage = { ...item.message, id: ids.get(k)!, recalledAt: null };
+      stored.set(k, message);
+      appended.set(k, { message, seqs: seqsOf[i]!, duplicate: false });
+    });
+    return items.map((item) => {
+      const k = key(item.message.sender.id, item.message.messageId);
+      const first = appended.get(k);
+      appended.delete(k); // any later item with this key is a duplicate of this one
+      return first ?? { message: stored.get(k)!, seqs: new Map(), duplicate: true };
     });
   }
 
@@ -320,9 +421,11 @@ export class SqlStore implements Store {
   }
 
   async recallMessage(messageId: number, at: number, recipients: readonly string[]): Promise<Map<string, number>> {
+    if (this.sqliteLog) return this.db.connection().execute(async () => this.log().recall(messageId, at, recipients));
     return this.db.transaction().execute(async (trx) => {
       await trx.updateTable('messages').set({ recalled_at: at }).where('id', '=', messageId).execute();
-      return this.fanOut(trx, messageId, 2004, recipients);
+      const [seqs] = await this.fanOut(trx, [{ messageId, recipients: [...new Set(recipients)] }], 2004);
+      return seqs!;
     });
   }
 
@@ -355,28 +458,43 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Numbers the event in each recipient's inbox. Each recipient's counter row is locked
-   * (in id order, so two fan-outs cannot deadlock) until commit, so numbers become visible
-   * in order: a reader that has seen n can never later find a smaller one appear.
+   * Numbers events in their recipients' inboxes, in the order given, and writes the inbox
+   * rows. Each recipient's counter is raised once per batch; on PostgreSQL the counter rows
+   * are locked in id order (so two batches cannot deadlock) until commit, so numbers become
+   * visible in order: a reader that has seen n never later finds a smaller one appear.
    */
-  private async fanOut(trx: Transaction<Database>, messageId: number, kind: InboxKind, recipients: readonly string[]): Promise<Map<string, number>> {
-    const ids = [...new Set(recipients)].sort();
-    const seqs = new Map<string, number>();
-    for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-      const chunk = ids.slice(i, i + INSERT_CHUNK);
+  private async fanOut(trx: Transaction<Database>, events: { messageId: number; recipients: string[] }[], kind: InboxKind): Promise<Map<string, number>[]> {
+    const counts = new Map<string, number>();
+    for (const e of events) for (const r of e.recipients) counts.set(r, (counts.get(r) ?? 0) + 1);
+    const next = new Map<string, number>();
+    const users = [...counts.keys()].sort();
+    for (let i = 0; i < users.length; i += INSERT_CHUNK) {
+      const chunk = users.slice(i, i + INSERT_CHUNK);
       if (this.kind === 'postgres') {
         await trx.selectFrom('accounts').select('id').where('id', 'in', chunk).orderBy('id').forUpdate().execute();
       }
+      const raise = sql.join(chunk.map((id) => sql`when ${id} then cast(${counts.get(id)!} as bigint)`), sql` `);
       const rows = await trx
         .updateTable('accounts')
-        .set((eb) => ({ inbox_seq: eb('inbox_seq', '+', 1) }))
+        .set({ inbox_seq: sql<number>`inbox_seq + case id ${raise} end` })
         .where('id', 'in', chunk)
         .returning(['id', 'inbox_seq'])
         .execute();
-      for (const row of rows) seqs.set(row.id, Number(row.inbox_seq));
-      const entries = rows.map((row) => ({ user_id: row.id, seq: Number(row.inbox_seq), kind, message_id: messageId }));
-      if (entries.length) await trx.insertInto('inbox').values(entries).execute();
+      for (const row of rows) next.set(row.id, Number(row.inbox_seq) - counts.get(row.id)! + 1);
     }
+    const entries: { user_id: string; seq: number; kind: number; message_id: number }[] = [];
+    const seqs = events.map((e) => {
+      const mine = new Map<string, number>();
+      for (const r of e.recipients) {
+        const seq = next.get(r);
+        if (seq === undefined) continue; // the account is gone
+        next.set(r, seq + 1);
+        mine.set(r, seq);
+        entries.push({ user_id: r, seq, kind, message_id: e.messageId });
+      }
+      return mine;
+    });
+    for (let i = 0; i < entries.length; i += INBOX_CHUNK) await trx.insertInto('inbox').values(entries.slice(i, i + INBOX_CHUNK)).execute();
     return seqs;
   }
 }
@@ -421,4 +539,10 @@ function selectMessages(db: Kysely<Database> | Transaction<Database>) {
       'm.id', 'm.sender_id', 'm.target_id', 'm.conversation', 'm.client_message_id', 'm.text', 'm.created_at', 'm.recalled_at',
       's.account as s_account', 's.kind as s_kind', 't.account as t_account', 't.kind as t_kind',
     ]);
+}
+
+async function messagesByIds(db: Kysely<Database>, ids: number[]): Promise<Map<number, StoredMessage>> {
+  if (!ids.length) return new Map();
+  const rows = await selectMessages(db).where('m.id', 'in', ids).execute();
+  return new Map((rows as MessageRow[]).map((r) => [Number(r.id), toMessage(r)]));
 }

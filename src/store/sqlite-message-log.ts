@@ -1,0 +1,107 @@
+import type SQLite from 'better-sqlite3';
+
+/**
+ * The hot path of stored messages on SQLite: the group commit's writes as cached prepared
+ * statements in one synchronous transaction. Measured: building each batch as a few large
+ * multi-row statements cost about 230 µs per message (statement compilation and SQLite
+ * preparing new SQL text every batch); these cached statements cost a small fraction.
+ * It must run while the caller holds the store's only connection (see SqlStore).
+ */
+export interface LogItem {
+  senderId: string;
+  targetId: string;
+  conversation: string;
+  messageId: string;
+  text: string;
+  createdAt: number;
+  recipients: readonly string[];
+}
+
+export interface LogResult {
+  /** Row id of the stored message (the earlier one for a duplicate). */
+  id: number;
+  duplicate: boolean;
+  seqs: Map<string, number>;
+}
+
+export class SqliteMessageLog {
+  private readonly insertMessage: SQLite.Statement<unknown[], { id: number }>;
+  private readonly findExisting: SQLite.Statement<[string, string], { id: number }>;
+  private readonly lastSeq: SQLite.Statement<[string, string], { seq: number | null; known: number | null }>;
+  private readonly insertInbox: SQLite.Statement<[string, number, number, number]>;
+  private readonly batch: (items: readonly LogItem[]) => LogResult[];
+  private readonly markRecalled: SQLite.Statement<[number, number]>;
+  private readonly recallTx: (messageId: number, at: number, recipients: readonly string[]) => Map<string, number>;
+  /**
+   * Each user's last inbox number. SQLite means one server process, so the counters can
+   * live here instead of being raised in the accounts table for every message; they are
+   * read back from the inbox on first use (and after a failed batch).
+   */
+  private readonly seqs = new Map<string, number>();
+
+  constructor(db: SQLite.Database) {
+    this.insertMessage = db.prepare(
+      `insert into messages (sender_id, target_id, conversation, client_message_id, text, created_at, recalled_at)
+       values (?, ?, ?, ?, ?, ?, null) on conflict (sender_id, client_message_id) do nothing returning id`,
+    );
+    this.findExisting = db.prepare('select id from messages where sender_id = ? and client_message_id = ?');
+    this.lastSeq = db.prepare(
+      'select (select max(seq) from inbox where user_id = ?) as seq, (select 1 from accounts where id = ?) as known',
+    );
+    this.insertInbox = db.prepare('insert into inbox (user_id, seq, kind, message_id) values (?, ?, ?, ?)');
+    this.batch = db.transaction((items: readonly LogItem[]) => items.map((item) => this.append(item)));
+    this.markRecalled = db.prepare('update messages set recalled_at = ? where id = ?');
+    this.recallTx = db.transaction((messageId: number, at: number, recipients: readonly string[]) => {
+      this.markRecalled.run(at, messageId);
+      return this.number(messageId, 2004, recipients);
+    });
+  }
+
+  /** Marks a message recalled and numbers a recall notice in each recipient's inbox. */
+  recall(messageId: number, at: number, recipients: readonly string[]): Map<string, number> {
+    try {
+      return this.recallTx(messageId, at, recipients);
+    } catch (err) {
+      this.seqs.clear();
+      throw err;
+    }
+  }
+
+  private number(messageId: number, kind: number, recipients: readonly string[]): Map<string, number> {
+    const seqs = new Map<string, number>();
+    for (const user of new Set(recipients)) {
+      const seq = this.nextSeq(user);
+      if (seq === null) continue; // the account is gone
+      seqs.set(user, seq);
+      this.insertInbox.run(user, seq, kind, messageId);
+    }
+    return seqs;
+  }
+
+  appendBatch(items: readonly LogItem[]): LogResult[] {
+    try {
+      return this.batch(items);
+    } catch (err) {
+      this.seqs.clear(); // numbers handed out inside the rolled-back transaction are void
+      throw err;
+    }
+  }
+
+  /** The next inbox number of a user, or null if the account is gone. */
+  nextSeq(user: string): number | null {
+    let last = this.seqs.get(user);
+    if (last === undefined) {
+      const row = this.lastSeq.get(user, user);
+      if (!row?.known) return null;
+      last = row.seq ?? 0;
+    }
+    this.seqs.set(user, last + 1);
+    return last + 1;
+  }
+
+  private append(item: LogItem): LogResult {
+    const inserted = this.insertMessage.get(item.senderId, item.targetId, item.conversation, item.messageId, item.text, item.createdAt);
+    if (!inserted) return { id: this.findExisting.get(item.senderId, item.messageId)!.id, duplicate: true, seqs: new Map() };
+    return { id: inserted.id, duplicate: false, seqs: this.number(inserted.id, 2001, item.recipients) };
+  }
+}

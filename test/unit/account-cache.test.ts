@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { AccountCache } from '../../src/service/account-cache.js';
+import type { AccountRecord } from '../../src/store/store.js';
+
+const account = (name: string, n: number) => ({ account: name, name: `v${n}` }) as unknown as AccountRecord;
+
+describe('AccountCache', () => {
+  it('serves repeats from memory, reloads after forget or expiry, never caches a miss', async () => {
+    let loads = 0;
+    let version = 0;
+    let exists = true;
+    const load = async (name: string) => (loads++, exists ? account(name, version) : null);
+    const cache = new AccountCache(50, 10);
+    expect((await cache.get('a', load))?.name).toBe('v0');
+    version = 1;
+    expect((await cache.get('a', load))?.name).toBe('v0');
+    expect(loads).toBe(1);
+    cache.forget('a');
+    expect((await cache.get('a', load))?.name).toBe('v1');
+    exists = false;
+    cache.forget('a');
+    expect(await cache.get('a', load)).toBeNull();
+    exists = true;
+    expect((await cache.get('a', load))?.name).toBe('v1');
+    await new Promise((r) => setTimeout(r, 60));
+    version = 2;
+    expect((await cache.get('a', load))?.name).toBe('v2');
+    expect(loads).toBe(5);
+  });
+
+  it('stays within its size bound', async () => {
+    const cache = new AccountCache(10_000, 3);
+    let loads = 0;
+    const load = async (name: string) => (loads++, account(name, 0));
+    for (const n of ['a', 'b', 'c', 'd']) await cache.get(n, load);
+    await cache.get('a', load);
+    expect(loads).toBe(5);
+  });
+});
