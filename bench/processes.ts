@@ -7,8 +7,12 @@ import { fileURLToPath } from 'node:url';
 import type { ConnSpec, DriverCommand, DriverReply } from './driver.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** dist/bench → the package root, where dist/src/cli.js lives. */
-const ROOT = path.resolve(HERE, '..', '..');
+/** Built, the bench runs its .js files; from the sources (as the tests do), the .ts files through tsx. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const script = (name: string) => path.join(HERE, `${name}.${FROM_SOURCE ? 'ts' : 'js'}`);
+const nodeArgs = FROM_SOURCE ? ['--import', 'tsx'] : [];
+/** The package root (bench/ or dist/bench/ lies below it). */
+const ROOT = FROM_SOURCE ? path.resolve(HERE, '..') : path.resolve(HERE, '..', '..');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,7 +43,8 @@ function stopper(child: ChildProcess, cleanup = () => {}) {
 export async function startMonami(env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'monami-bench-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const cli = FROM_SOURCE ? ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts')] : [path.join(ROOT, 'dist', 'src', 'cli.js')];
+  const child = spawn(process.execPath, [...cli, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -56,7 +61,7 @@ export async function startMonami(env: Record<string, string>): Promise<Running>
 }
 
 export async function startFloorProcess(faults: { dropEvery?: number; duplicateEvery?: number } = {}): Promise<Running> {
-  const args = [path.join(HERE, 'floor-main.js'), '--drop-every', String(faults.dropEvery ?? 0), '--duplicate-every', String(faults.duplicateEvery ?? 0)];
+  const args = [...nodeArgs, script('floor-main'), '--drop-every', String(faults.dropEvery ?? 0), '--duplicate-every', String(faults.duplicateEvery ?? 0)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d) => resolve((JSON.parse(String(d)) as { port: number }).port));
@@ -71,7 +76,7 @@ export class Drivers {
   private readonly progress = new Map<ChildProcess, { delivered: number; acked: number }>();
 
   constructor(count: number) {
-    this.children = Array.from({ length: count }, () => fork(path.join(HERE, 'driver.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    this.children = Array.from({ length: count }, () => fork(script('driver'), [], { execArgv: nodeArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     for (const child of this.children) {
       child.on('message', (m: DriverReply) => {
         if (m.type === 'progress') this.progress.set(child, { delivered: m.delivered, acked: m.acked });

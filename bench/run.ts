@@ -14,7 +14,7 @@ const PRODUCTION_SCRYPT_LOG2N = 15;
 /** A run that delivers nothing new for this long is over; whatever is missing is lost. */
 const STALL_MS = 10_000;
 
-interface Target {
+export interface Target {
   name: 'monami' | 'floor';
   running: Running;
   pid: number | null;
@@ -123,7 +123,9 @@ function emptyResult(t: Target): TargetResult {
 }
 
 /** Drives a message workload to completion (or stall) and accounts for every delivery. */
-async function measureFlow(t: Target, specs: ConnSpec[], senders: number, expected: number, opts: BenchOptions, runId: string, log: (l: string) => void): Promise<TargetResult> {
+export async function measureFlow(
+  t: Target, specs: ConnSpec[], senders: number, expected: number, opts: BenchOptions, runId: string, log: (l: string) => void, stallMs = STALL_MS,
+): Promise<TargetResult> {
   const drivers = new Drivers(opts.drivers);
   try {
     const failed = await drivers.connect(specs);
@@ -144,7 +146,7 @@ async function measureFlow(t: Target, specs: ConnSpec[], senders: number, expect
       if (delivered + acked !== last) {
         last = delivered + acked;
         lastChange = Date.now();
-      } else if (Date.now() - lastChange > STALL_MS) break;
+      } else if (Date.now() - lastChange > stallMs) break;
     }
     progress.stop();
     const reports = await drivers.all({ type: 'report' }, 'report');

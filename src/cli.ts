@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { benchCommand } from '../bench/cli.js';
 import { createMonami } from './server/app.js';
 import { configFromEnv } from './server/config.js';
 
@@ -50,6 +51,8 @@ program
     const address = await monami.listen();
     monami.app.log.info(`monami serving ${address}/im/www/v1/chat.html (domain ${config.domain}, ${monami.store.kind} store)`);
   });
+
+program.addCommand(benchCommand());
 
 program.parseAsync().catch((err) => {
   console.error(err);

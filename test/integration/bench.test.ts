@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnSpec } from '../../bench/driver.js';
+import { startFloorProcess } from '../../bench/processes.js';
+import { measureFlow, runBench } from '../../bench/run.js';
+import type { BenchOptions } from '../../bench/types.js';
+
+const options = (over: Partial<BenchOptions> = {}): BenchOptions => ({
+  scenario: 'dialogue', users: 10, messages: 20, window: 5, rate: 0, duration: 2, groupSize: 5, sessions: 10, drivers: 1,
+  url: null, serverPid: null, floor: true, databaseUrl: null, json: null, plot: null, ...over,
+});
+const quiet = () => {};
+
+/** Ten connections in five pairs, each sending to its partner, against a floor with the given faults. */
+async function throughFloor(faults: { dropEvery?: number; duplicateEvery?: number }, scenario: 'dialogue' | 'stored') {
+  const floor = await startFloorProcess(faults);
+  try {
+    const ws = floor.url.replace(/^http/, 'ws');
+    const specs: ConnSpec[] = Array.from({ length: 10 }, (_, i) => ({ url: `${ws}/?id=u${i}`, index: i, to: `u${i ^ 1}` }));
+    return await measureFlow({ name: 'floor', running: floor, pid: floor.pid }, specs, 10, 10 * 20, options({ scenario }), 't', quiet, 1500);
+  } finally {
+    await floor.stop();
+  }
+}
+
+describe('the benchmark’s accounting', () => {
+  it('reports a clean relay as clean', async () => {
+    const r = await throughFloor({}, 'dialogue');
+    expect([r.delivered, r.lost, r.duplicated, r.outOfOrder, r.errors]).toEqual([200, 0, 0, 0, 0]);
+    expect(r.latency?.count).toBe(200);
+    expect(r.serverCpuMs).not.toBeNull();
+  });
+
+  it('catches a relay that drops messages', async () => {
+    const r = await throughFloor({ dropEvery: 25 }, 'stored');
+    expect(r.lost).toBe(8);
+    expect(r.delivered).toBe(192);
+  });
+
+  it('catches a relay that delivers some messages twice', async () => {
+    const r = await throughFloor({ duplicateEvery: 40 }, 'dialogue');
+    expect(r.duplicated).toBe(5);
+    expect(r.lost).toBe(0);
+  });
+
+  it('runs a whole scenario against monami and the floor, with ratios', async () => {
+    const result = await runBench(options({ users: 6, messages: 5 }), quiet);
+    const [monami, floor] = result.results;
+    expect(monami).toMatchObject({ target: 'monami', expected: 30, delivered: 30, lost: 0, duplicated: 0, outOfOrder: 0, errors: 0 });
+    expect(floor).toMatchObject({ target: 'floor', delivered: 30, lost: 0 });
+    expect(result.ratios?.throughput).toBeGreaterThan(0);
+    expect(result.store).toBe('sqlite');
+  });
+});
