@@ -7,7 +7,7 @@ import type { Services } from '../service/index.js';
 import type { Credentials } from '../service/accounts.js';
 import type { UserSession } from '../service/sessions.js';
 import type { MonsterHandler } from '../monster/handler.js';
-import { addressOf } from '../monster/render.js';
+import { addressOf, inboxFrameText } from '../monster/render.js';
 import { stringField } from './fields.js';
 import { eventFrame, nullIfEmpty, personEntry, refusal, refusalCode, reply } from './replies.js';
 
@@ -188,6 +188,7 @@ class SocketTransport {
   ) {}
 
   send(event: SessionEvent, session: UserSession): boolean {
+    if (event.type === 'inbox') return this.sendRaw(inboxFrameText(event.entry, this.domain));
     return this.sendRaw(JSON.stringify(eventFrame(event, session.userId, this.domain)));
   }
 

@@ -64,3 +64,21 @@ export function monsterEventFrame(event: SessionEvent, domain: string): Record<s
       return null;
   }
 }
+
+/**
+ * An inbox push as JSON text. Fan-out sends one message to many recipients and only `seq`
+ * differs, so the rest is serialised once per message (and kind) and reused.
+ */
+const inboxTails = new WeakMap<StoredMessage, Map<number, string>>();
+
+export function inboxFrameText(entry: InboxEntry, domain: string): string {
+  let tails = inboxTails.get(entry.message);
+  if (!tails) inboxTails.set(entry.message, (tails = new Map()));
+  let tail = tails.get(entry.kind);
+  if (tail === undefined) {
+    const { seq: _, ...rest } = inboxFrame(entry, domain);
+    tail = JSON.stringify(rest).slice(1);
+    tails.set(entry.kind, tail);
+  }
+  return `{"seq":${entry.seq},${tail}`;
+}

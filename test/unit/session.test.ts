@@ -39,3 +39,18 @@ describe('UserSession friend tracking', () => {
     expect(sent).toHaveLength(1);
   });
 });
+
+describe('inbox push rendering', () => {
+  it('serialises the shared part once and gives each recipient its own seq', async () => {
+    const { inboxFrame, inboxFrameText } = await import('../../src/monster/render.js');
+    const message = {
+      id: 9, messageId: 'm', sender: { id: 'a', account: 'alice', kind: 1 as const }, target: { id: 'g', account: 'grp', kind: 2 as const },
+      conversation: 'g', text: 'aGk=', createdAt: 5, recalledAt: null,
+    };
+    const one = JSON.parse(inboxFrameText({ seq: 1, kind: 2001, message }, 'x.org'));
+    const two = JSON.parse(inboxFrameText({ seq: 2, kind: 2001, message }, 'x.org'));
+    expect(one).toEqual(inboxFrame({ seq: 1, kind: 2001, message }, 'x.org'));
+    expect(two).toEqual({ ...one, seq: 2 });
+    expect(JSON.parse(inboxFrameText({ seq: 3, kind: 2004, message }, 'x.org'))).toMatchObject({ code: '2004', seq: 3, recallMessageId: 'm' });
+  });
+});
