@@ -8,6 +8,8 @@ import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import { DEFAULT_LOGIN_LIMITS, WindowCounter, type LoginLimits } from './rate-limiter.js';
 import { isHex128, randomHex128, tokenDigest } from './secrets.js';
 
+const TOKEN_RENEWAL_STEP_MS = 60 * 60_000;
+
 export interface RegistrationInput {
   account: string;
   password: string;
@@ -114,7 +116,10 @@ export class AccountService {
       this.failuresByAddress.add(clientAddress);
       return refuse('wrong-credentials');
     }
-    await this.store.extendToken(tokenDigest(credentials.token), Date.now() + this.options.tokenTtlMs);
+    // Push the expiry forward at most once an hour per token: a durable write on every
+    // token login would make reconnecting cost a disk flush.
+    const renewed = Date.now() + this.options.tokenTtlMs;
+    if (renewed - owner!.expiresAt > TOKEN_RENEWAL_STEP_MS) await this.store.extendToken(tokenDigest(credentials.token), renewed);
     return success({ account, token: credentials.token });
   }
 
