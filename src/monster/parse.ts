@@ -126,7 +126,7 @@ export function parseMonsterFrame(frame: Record<string, unknown>): MonsterReques
 }
 
 function integerOf(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
   return null;
 }

@@ -218,6 +218,9 @@ export class MonsterService {
   async createGroup(owner: Account, name: string, kind: 2 | 3, changes: ProfileChanges): Promise<Outcome<Account>> {
     const account = normaliseAccountName(name);
     if (!isValidAccountName(account)) return failed(Status.BadRequest, 'invalid name');
+    const invalid = this.invalidProfile(changes);
+    if (invalid) return invalid;
+    if (changes.policy === 'pass' && !changes.pass) return failed(Status.BadRequest, 'the pass policy needs a pass code');
     if (await this.store.accountByName(account)) return failed(Status.Conflict, 'name taken');
     const record: AccountRecord = {
       id: randomHex128(), account, kind, name: account, picture: '', sex: '', birthday: '', sign: '', mail: '',
@@ -269,13 +272,20 @@ export class MonsterService {
     return success(isManager(role) ? all : all.filter((m) => m.role !== 'pending'));
   }
 
-  private async update(id: string, changes: ProfileChanges): Promise<Outcome> {
-    const { pass, ...rest } = changes;
+  /** What is wrong with profile changes on their own, before anything is written. */
+  private invalidProfile(changes: ProfileChanges): { ok: false; status: number; reason: string } | null {
     for (const field of ['name', 'picture', 'sex', 'birthday', 'sign'] as const) {
-      const value = rest[field];
+      const value = changes[field];
       if (value !== undefined && value.length > FieldLimits[field]) return failed(Status.TooLarge, `${field} too long`);
     }
-    if (rest.name !== undefined && !rest.name.trim()) return failed(Status.BadRequest, 'name empty');
+    if (changes.name !== undefined && !changes.name.trim()) return failed(Status.BadRequest, 'name empty');
+    return null;
+  }
+
+  private async update(id: string, changes: ProfileChanges): Promise<Outcome> {
+    const { pass, ...rest } = changes;
+    const invalid = this.invalidProfile(changes);
+    if (invalid) return invalid;
     const update: AccountChanges = { ...rest };
     if (pass !== undefined) update.passCodeHash = pass === '' ? '' : await hashPassword(pass, this.options.scryptCost);
     if (rest.policy === 'pass' || (pass !== undefined && rest.policy === undefined)) {

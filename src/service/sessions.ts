@@ -175,7 +175,10 @@ export class SessionService {
    * live meanwhile; an entry is never sent twice to one session.
    */
   async replay(session: UserSession, since: number): Promise<void> {
-    session.startReplay(since);
+    // A `since` beyond the newest entry (a client that kept a number from elsewhere) would
+    // make the session skip entries still to come; it means "from the newest".
+    const top = await this.store.lastInboxSeq(session.userId);
+    session.startReplay(Math.min(since, top));
     try {
       for (let cursor = since; ; ) {
         const page = await this.store.inboxAfter(session.userId, cursor, MonsterLimits.replayPage);

@@ -453,6 +453,11 @@ export class SqlStore implements Store {
     return row ? Number(row.delivered_seq) : 0;
   }
 
+  async lastInboxSeq(userId: string): Promise<number> {
+    const row = await this.db.selectFrom('inbox').select((eb) => eb.fn.max('seq').as('top')).where('user_id', '=', userId).executeTakeFirst();
+    return row?.top == null ? 0 : Number(row.top);
+  }
+
   async markDelivered(userId: string, seq: number): Promise<void> {
     await this.db.updateTable('accounts').set({ delivered_seq: seq }).where('id', '=', userId).where('delivered_seq', '<', seq).execute();
   }

@@ -105,6 +105,8 @@ export interface Store {
   /** A user's inbox entries after `since`, in order. */
   inboxAfter(userId: string, since: number, limit: number): Promise<InboxEntry[]>;
   deliveredSeq(userId: string): Promise<number>;
+  /** The number of the user's newest inbox entry (0 if none). */
+  lastInboxSeq(userId: string): Promise<number>;
   /** Raises the user's delivered mark to `seq` (never lowers it). */
   markDelivered(userId: string, seq: number): Promise<void>;
 }

@@ -241,6 +241,13 @@ describe.each(backends)('Monster protocol on %s', (backendName) => {
       await new Promise((r) => setTimeout(r, 50));
       expect(fresh.pending().filter(isPush('2001'))).toEqual([]);
       expect(await fresh.request({ code: '3003' })).toMatchObject({ statusCode: '400', error: 'since missing' });
+      expect(await fresh.request({ code: '3003', since: -1 })).toMatchObject({ statusCode: '400' });
+      // A since from the future must not make the session skip what is still to come.
+      const future = relogin(b, 1_000_000);
+      await future.login;
+      await a.session.request({ code: '2001', to: addr(b), text: b64('six') });
+      expect(decodeText(String((await future.next(isPush('2001'))).text))).toBe('six');
+      await future.close();
       await fresh.close();
     });
 
@@ -289,6 +296,9 @@ describe.each(backends)('Monster protocol on %s', (backendName) => {
       expect(await owner.session.request({ code: '3101', name: bob.account, accountType: '2' })).toMatchObject({ statusCode: '409' });
       expect(await owner.session.request({ code: '3101', name: 'im', accountType: '2' })).toMatchObject({ statusCode: '400' });
       expect(await owner.session.request({ code: '3101', name: uniqueName('x'), accountType: '1' })).toMatchObject({ statusCode: '400' });
+      const refused = uniqueName('nopass');
+      expect(await owner.session.request({ code: '3101', name: refused, accountType: '2', policy: 'pass' })).toMatchObject({ statusCode: '400' });
+      expect(await owner.session.request({ code: '1000', to: `@${refused}:localhost` })).toMatchObject({ statusCode: '404' });
       expect(await endpoint(`/${name}`).request({ code: '1000' })).toMatchObject({ accountType: '2', nickname: 'Tea Club', members: 1 });
 
       expect(await bob.session.request({ code: '1001', to: group })).toMatchObject({ type: '1' });
