@@ -1,4 +1,5 @@
 import { FieldLimits } from '../domain/account.js';
+import type { ProfileChanges } from '../service/monster.js';
 import { INFO_TITLES, isBase64, isMonsterCode, JOIN_POLICIES, MonsterCode, MonsterLimits, type InfoTitle, type JoinPolicy } from '../domain/monster.js';
 
 /** A frame whose shape is wrong: answered with statusCode 400 (or 413) and this reason. */
@@ -13,16 +14,8 @@ export class FrameError extends Error {
   }
 }
 
-export interface ProfileFields {
-  name?: string;
-  picture?: string;
-  sex?: string;
-  birthday?: string;
-  sign?: string;
-  policy?: JoinPolicy;
-  pass?: string;
-  publicFields?: InfoTitle[];
-}
+/** Profile fields as a frame may carry them (3001, 3101, 3102), checked and typed. */
+export type ProfileFields = ProfileChanges;
 
 /** A Monster request whose every field has been checked for presence, type and size. */
 export type MonsterRequest = { messageId: string; to: string | null } & (
