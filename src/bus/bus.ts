@@ -25,7 +25,5 @@ export interface Bus {
   online(userIds: readonly string[]): Promise<Set<string>>;
   /** This node's sessions of one user, oldest first. */
   localSessions(userId: string): readonly SessionHandle[];
-  /** Number of sessions held by this node. */
-  localSessionCount(): number;
   close(): Promise<void>;
 }

@@ -4,11 +4,9 @@ import type { Bus, SessionHandle } from './bus.js';
 /** The single-node bus: a map from user to their sessions in this process. */
 export class LocalBus implements Bus {
   private readonly sessions = new Map<string, SessionHandle[]>();
-  private count = 0;
 
   async attach(session: SessionHandle): Promise<{ first: boolean }> {
     const list = this.sessions.get(session.userId);
-    this.count++;
     if (list) {
       list.push(session);
       return { first: false };
@@ -22,7 +20,6 @@ export class LocalBus implements Bus {
     const index = list ? list.indexOf(session) : -1;
     if (!list || index < 0) return { last: false };
     list.splice(index, 1);
-    this.count--;
     if (list.length > 0) return { last: false };
     this.sessions.delete(session.userId);
     return { last: true };
@@ -46,12 +43,7 @@ export class LocalBus implements Bus {
     return this.sessions.get(userId) ?? [];
   }
 
-  localSessionCount(): number {
-    return this.count;
-  }
-
   async close(): Promise<void> {
     this.sessions.clear();
-    this.count = 0;
   }
 }

@@ -68,7 +68,6 @@ export const FieldLimits = {
   payload: 32 * 1024,
 } as const;
 
-export const MIN_PASSWORD_LENGTH = 1;
 
 /** Events a session can receive; adapters render them in their protocol's dialect. */
 export interface FriendView extends Profile {

@@ -236,16 +236,6 @@ export class SqlStore implements Store {
     return rows.map((row) => ({ peer: toAccount(row), alias: row.alias }));
   }
 
-  async friendIdsOf(accountId: string): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('relations')
-      .select('peer_id')
-      .where('owner_id', '=', accountId)
-      .where('state', '=', 'friend')
-      .execute();
-    return rows.map((r) => r.peer_id);
-  }
-
   async aliasesFor(accountId: string): Promise<{ ownerId: string; alias: string }[]> {
     const rows = await this.db
       .selectFrom('relations')

@@ -77,7 +77,6 @@ export interface Store {
     decide: (pair: RelationPair) => { pair: RelationPair | null; result: T },
   ): Promise<T>;
   friendsOf(accountId: string): Promise<FriendRecord[]>;
-  friendIdsOf(accountId: string): Promise<string[]>;
   /** Everyone who has `accountId` as a friend, with the alias each of them gave it. */
   aliasesFor(accountId: string): Promise<{ ownerId: string; alias: string }[]>;
   requestsTo(accountId: string): Promise<RequestRecord[]>;

@@ -55,8 +55,8 @@ describe.each(backends)('store on %s', (backendName) => {
       store.transformRelation(b.id, a.id, (pair) => { const t = request(pair, 'b'); return t.ok ? { pair: t.pair, result: t.outcome } : { pair: null, result: t.refusal }; }),
     ]);
     expect(outcomes.sort()).toEqual(['befriended', 'requested']);
-    expect(await store.friendIdsOf(a.id)).toEqual([b.id]);
-    expect(await store.friendIdsOf(b.id)).toEqual([a.id]);
+    expect((await store.friendsOf(a.id)).map((f) => f.peer.id)).toEqual([b.id]);
+    expect((await store.friendsOf(b.id)).map((f) => f.peer.id)).toEqual([a.id]);
     expect(await store.requestsTo(a.id)).toEqual([]);
   });
 
