@@ -12,6 +12,8 @@ export interface EndpointOptions {
   prefixes: readonly string[];
 }
 
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 const stringParam = (params: unknown, key: string): string => {
   const value = (params as Record<string, unknown> | undefined)?.[key];
   return typeof value === 'string' ? value : '';
@@ -51,7 +53,12 @@ export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app,
     let onFrame: ((data: Buffer, isBinary: boolean) => void) | null = null;
     socket.on('message', (data: Buffer, isBinary: boolean) => (onFrame ? onFrame(data, isBinary) : early.push({ data, isBinary })));
 
-    const send = (frame: Record<string, unknown>) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(frame));
+    // A client that does not read its answers is cut off rather than buffered without bound.
+    const send = (frame: Record<string, unknown>) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return socket.close(1013, 'Too Slow');
+      socket.send(JSON.stringify(frame));
+    };
     const endpoint = await lookup(request);
     if (!endpoint) {
       send(refusal('', null, Status.NotFound, 'no such account'));

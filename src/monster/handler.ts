@@ -5,6 +5,7 @@ import { Status } from '../domain/monster.js';
 import type { Services } from '../service/index.js';
 import type { UserSession } from '../service/sessions.js';
 import type { AccountRecord } from '../store/store.js';
+import { decodePicture } from './avatar.js';
 import { FrameError, parseMonsterFrame, type MonsterRequest } from './parse.js';
 import { addressOf, answer, messageFields, refusal } from './render.js';
 
@@ -73,7 +74,7 @@ export class MonsterHandler {
     const a = view.account;
     return answer(messageId, code, Status.Info, {
       nickname: a.name,
-      picurl: a.picture ? `${this.site.publicUrl}/im/avatar/${a.account}` : '',
+      picurl: decodePicture(a.picture) ? `${this.site.publicUrl}/im/avatar/${a.account}` : '',
       accountType: String(a.kind),
       info: view.info,
       address: addressOf(a, this.site.domain),
@@ -89,7 +90,10 @@ export class MonsterHandler {
     const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }, fields?: Frame) => (o.ok ? done(fields) : no(o.status, o.reason));
     const { monster, calls, sessions } = this.services;
 
-    let target: AccountRecord | null = ctx.endpoint;
+    // The endpoint's account is read again for each frame (from the cache): it may have
+    // changed, or been deleted, since the connection opened.
+    let target: AccountRecord | null = ctx.endpoint ? await monster.accountByName(ctx.endpoint.account) : null;
+    if (ctx.endpoint && !target) return no(Status.NotFound, 'no such account');
     if (ctx.endpoint && req.to) {
       const named = await this.resolve(req.to);
       if (!('account' in named) || named.account.id !== ctx.endpoint.id) return no(Status.BadRequest, 'to names another account than this endpoint');

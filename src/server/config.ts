@@ -56,6 +56,11 @@ function flag(env: Record<string, string | undefined>, name: string, fallback: b
   throw new Error(`${name} must be true or false, not "${raw}"`);
 }
 
+/** Without MONAMI_PUBLIC_URL: the domain, with the listening port unless the domain names one. */
+function defaultPublicUrl(domain: string, port: string): string {
+  return /:\d+$/.test(domain) ? `http://${domain}` : `http://${domain}:${port}`;
+}
+
 function prefixes(raw: string | undefined): string[] {
   const list = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   for (const p of list) {
@@ -96,6 +101,6 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     },
     trustProxy: flag(env, 'MONAMI_TRUST_PROXY', false),
     metrics: flag(env, 'MONAMI_METRICS', true),
-    publicUrl: (env.MONAMI_PUBLIC_URL || `http://${(env.MONAMI_DOMAIN || 'localhost').toLowerCase()}:${env.PORT || 8080}`).replace(/\/+$/, ''),
+    publicUrl: (env.MONAMI_PUBLIC_URL || defaultPublicUrl((env.MONAMI_DOMAIN || 'localhost').toLowerCase(), env.PORT || '8080')).replace(/\/+$/, ''),
   };
 }

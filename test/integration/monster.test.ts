@@ -65,6 +65,9 @@ describe.each(backends)('Monster protocol on %s', (backendName) => {
       expect(info).toMatchObject({ nickname: 'Public Me', info: [{ title: 'mail', value: `${u.account}@example.org` }, { title: 'synopsis', value: 'i am a human' }] });
       const avatar = await fetch(String(info.picurl).replace(/^http:\/\/localhost:\d+/, server.url));
       expect([avatar.status, avatar.headers.get('content-type')]).toEqual([200, 'image/png']);
+      expect(await u.session.request({ code: '3001', picture: 'img/base64:bm90IGFuIGltYWdl' })).toMatchObject({ statusCode: '200' });
+      expect(await ep.request({ code: '1000' })).toMatchObject({ picurl: '' });
+      expect((await fetch(`${server.url}/im/avatar/${u.account}`)).status).toBe(404);
       expect(await u.session.request({ code: '3001', public: ['password'] })).toMatchObject({ statusCode: '400' });
       expect(await u.session.request({ code: '3001', nickname: '' })).toMatchObject({ statusCode: '400' });
       expect(await u.session.request({ code: '3001', sign: 's'.repeat(300) })).toMatchObject({ statusCode: '413' });

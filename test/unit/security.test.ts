@@ -67,6 +67,10 @@ describe('configuration', () => {
     const c = configFromEnv({});
     expect([c.port, c.host, c.domain, c.logLevel, c.databaseUrl]).toEqual([8080, '0.0.0.0', 'localhost', 'info', undefined]);
     expect(c.dataDir.endsWith('/data')).toBe(true);
+    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(configFromEnv({ MONAMI_DOMAIN: 'chat.example.org:8443', PORT: '9000' }).publicUrl).toBe('http://chat.example.org:8443');
+    expect(configFromEnv({ MONAMI_DOMAIN: 'chat.example.org', PORT: '9000' }).publicUrl).toBe('http://chat.example.org:9000');
+    expect(configFromEnv({ MONAMI_PUBLIC_URL: 'https://chat.example.org/' }).publicUrl).toBe('https://chat.example.org');
   });
 
   it('refuses nonsense with a message naming the variable', () => {
