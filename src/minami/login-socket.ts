@@ -8,6 +8,7 @@ import type { Credentials } from '../service/accounts.js';
 import type { UserSession } from '../service/sessions.js';
 import type { MonsterHandler } from '../monster/handler.js';
 import { addressOf, inboxFrameText } from '../monster/render.js';
+import { OrderedWork } from '../wire/ordered-work.js';
 import { stringField } from './fields.js';
 import { eventFrame, nullIfEmpty, personEntry, refusal, refusalCode, reply } from './replies.js';
 
@@ -25,6 +26,8 @@ export interface LoginSocketOptions {
   monster: MonsterHandler;
   /** Largest frame a client may send, in bytes. */
   maxFrameBytes: number;
+  /** Frames a client may have waiting for their answer before it is cut off. */
+  maxPendingFrames: number;
   /** A session whose unsent output exceeds this is too slow to keep up and is closed. */
   maxBufferedBytes: number;
   metrics: SessionMetrics;
@@ -123,10 +126,12 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
       }),
     );
 
-    // One frame at a time, so a connection's messages are stored and answered in order.
-    let queue = Promise.resolve();
-    onFrame = (data, isBinary) => {
-      queue = queue.then(() =>
+    const work = new OrderedWork(opts.maxPendingFrames, () => {
+      log.warn('client sends faster than it is answered; closing');
+      socket.close(CLOSE_POLICY, 'Too Many Frames');
+    });
+    onFrame = (data, isBinary) =>
+      work.push(() =>
         handleFrame(session, transport, data, isBinary).then(
           () => undefined,
           (err) => {
@@ -135,7 +140,6 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
           },
         ),
       );
-    };
     for (const frame of early.splice(0)) onFrame(frame.data, frame.isBinary);
   }
 

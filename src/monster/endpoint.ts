@@ -2,6 +2,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Status } from '../domain/monster.js';
 import type { Services } from '../service/index.js';
+import { OrderedWork } from '../wire/ordered-work.js';
 import type { MonsterHandler } from './handler.js';
 import { refusal } from './render.js';
 
@@ -10,6 +11,8 @@ export interface EndpointOptions {
   handler: MonsterHandler;
   /** Path prefixes under which endpoints also answer (`/<prefix>/<name>`). */
   prefixes: readonly string[];
+  /** Frames a client may have waiting for their answer before it is cut off. */
+  maxPendingFrames: number;
 }
 
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -25,7 +28,7 @@ const stringParam = (params: unknown, key: string): string => {
  * a sender, who proves who they are with `?token=` (a login token). A plain HTTP GET of
  * the same path returns the account's public info.
  */
-export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app, { services, handler, prefixes }) => {
+export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app, { services, handler, prefixes, maxPendingFrames }) => {
   const lookup = (request: FastifyRequest) => services.monster.accountByName(stringParam(request.params, 'name'));
 
   for (const url of ['/:name', ...prefixes.map((p) => `/${p}/:name`)]) {
@@ -48,7 +51,6 @@ export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app,
 
   async function serve(socket: WebSocket, request: FastifyRequest) {
     // Frames that arrive while the endpoint and the token are looked up wait their turn.
-    let queue: Promise<unknown> = Promise.resolve();
     const early: { data: Buffer; isBinary: boolean }[] = [];
     let onFrame: ((data: Buffer, isBinary: boolean) => void) | null = null;
     socket.on('message', (data: Buffer, isBinary: boolean) => (onFrame ? onFrame(data, isBinary) : early.push({ data, isBinary })));
@@ -76,8 +78,9 @@ export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app,
     }
 
     const context = { sender, session: null, endpoint };
+    const work = new OrderedWork(maxPendingFrames, () => socket.close(1008, 'Too Many Frames'));
     onFrame = (data, isBinary) => {
-      queue = queue.then(async () => {
+      work.push(async () => {
         if (isBinary) return send(refusal('', null, Status.BadRequest, 'frames are JSON text'));
         let frame: unknown;
         try {

@@ -88,6 +88,7 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     domain: config.domain,
     monster,
     maxFrameBytes: config.maxFrameBytes,
+    maxPendingFrames: config.maxPendingFrames,
     maxBufferedBytes: 4 * 1024 * 1024,
     metrics,
   });
@@ -99,7 +100,7 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
   }
   await app.register(avatarRoute, { services });
   // Registered last: its `/:name` routes only take what no other route claims.
-  await app.register(monsterEndpoints, { services, handler: monster, prefixes: config.addressPrefixes });
+  await app.register(monsterEndpoints, { services, handler: monster, prefixes: config.addressPrefixes, maxPendingFrames: config.maxPendingFrames });
   app.get('/', async (_req, res) => res.redirect('/im/www/v1/chat.html'));
   // Fastify's own 404 logs and echoes the URL, query string included: a mistyped login URL
   // would put a password in the logs.

@@ -23,6 +23,7 @@ export interface Config {
   tokenTtlMs: number;
   maxSessionsPerUser: number;
   maxFrameBytes: number;
+  maxPendingFrames: number;
   recallWindowMs: number;
   ringTimeoutMs: number;
   /** Path prefixes under which account endpoints also answer: /<prefix>/<name>. */
@@ -89,6 +90,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     tokenTtlMs: integer(env, 'MONAMI_TOKEN_TTL_HOURS', 30 * 24, 1, 24 * 3650) * 3_600_000,
     maxSessionsPerUser: integer(env, 'MONAMI_MAX_SESSIONS_PER_USER', 10, 1, 1000),
     maxFrameBytes: integer(env, 'MONAMI_MAX_FRAME_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    maxPendingFrames: integer(env, 'MONAMI_MAX_PENDING_FRAMES', 1000, 1, 1_000_000),
     recallWindowMs: integer(env, 'MONAMI_RECALL_WINDOW_SECONDS', 120, 0, 365 * 86400) * 1000,
     ringTimeoutMs: integer(env, 'MONAMI_RING_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
     addressPrefixes: prefixes(env.MONAMI_ADDRESS_PREFIXES),

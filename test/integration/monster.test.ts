@@ -470,3 +470,28 @@ describe.each(backends)('the recall window on %s', (backendName) => {
     await backend.drop();
   });
 });
+
+describe('a client that floods frames', () => {
+  it('is cut off; others are unaffected and everything it was answered is stored', async () => {
+    const backend = await createBackend('sqlite');
+    const server = await startServer(backend, { MONAMI_MAX_PENDING_FRAMES: '20' });
+    const a = await registerAndLogin(server);
+    const b = await registerAndLogin(server);
+    await befriend(server, a, b);
+    const acked: string[] = [];
+    a.session.onFrame((f) => {
+      if (f.statusCode === '200' && f.code === '2001') acked.push(String(f.messageId));
+    });
+    for (let i = 0; i < 500; i++) a.session.socket.send(JSON.stringify({ messageId: `flood-${i}`, code: '2001', to: addr(b), text: b64(`m${i}`) }));
+    const closed = await a.session.closed;
+    expect([closed.code, closed.reason]).toEqual([1008, 'Too Many Frames']);
+    expect(acked.length).toBeLessThan(500);
+    const history = await b.session.request({ code: '3002', to: addr(a), limit: 100 });
+    const stored = new Set((history.messages as { messageId: string }[]).map((m) => m.messageId));
+    for (const id of acked.slice(-100)) expect(stored.has(id)).toBe(true);
+    expect(await b.session.request({ code: '1000', to: addr(a) })).toMatchObject({ statusCode: '100' });
+    await b.session.close();
+    await server.close();
+    await backend.drop();
+  });
+});
