@@ -172,8 +172,8 @@ export class MinamiSession {
     return this.frames.pending() as Reply[];
   }
 
-  onFrame(listener: (frame: Reply) => void): () => void {
-    return this.frames.onFrame(listener as (f: Frame) => void);
+  onFrame(listener: (frame: Frame) => void): () => void {
+    return this.frames.onFrame(listener);
   }
 
   close(): Promise<{ code: number; reason: string }> {
