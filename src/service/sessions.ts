@@ -180,7 +180,8 @@ export class SessionService {
     const top = await this.store.lastInboxSeq(session.userId);
     session.startReplay(Math.min(since, top));
     try {
-      for (let cursor = since; ; ) {
+      // The usual reconnect has nothing to catch up on: then the inbox is not read at all.
+      for (let cursor = since; cursor < top; ) {
         const page = await this.store.inboxAfter(session.userId, cursor, MonsterLimits.replayPage);
         session.replay(page);
         if (page.length < MonsterLimits.replayPage) break;
