@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MinamiHttp, MinamiSession } from '../../client/minami.js';
+import { encodeText } from '../../client/monster.js';
 import { Socket } from '../support/server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -27,11 +28,11 @@ interface Running {
 }
 
 /** Runs `monami serve` from the sources, as a separate process. */
-async function serve(dataDir: string): Promise<Running> {
+async function serve(dataDir: string, env: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', MONAMI_SCRYPT_LOG2N: '10' },
+    env: { ...process.env, LOG_LEVEL: 'info', MONAMI_SCRYPT_LOG2N: '10', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -92,6 +93,56 @@ describe('monami serve as a process', () => {
     const again = MinamiSession.connect(second.url, { account: 'procuser', token: login.token }, Socket);
     expect((await again.login).profile.id).toBe(login.profile.id);
     await again.close();
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses no acknowledged stored message when killed with SIGKILL mid-stream', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'monami-kill-'));
+    // Enough frames may wait that a long queue of uncommitted messages exists when the kill lands.
+    const first = await serve(dataDir, { MONAMI_MAX_PENDING_FRAMES: '100000' });
+    children.push(first.child);
+    const http = new MinamiHttp(first.url);
+    const users = [] as { account: string; id: string; token: string; session: MinamiSession }[];
+    for (const account of ['killa', 'killb']) {
+      await http.register({ account, password: 'pw', mail: 'm@example.org' });
+      const session = MinamiSession.connect(first.url, { account, password: 'pw' }, Socket);
+      const login = await session.login;
+      users.push({ account, id: login.profile.id, token: login.token, session });
+    }
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]];
+    await http.request({ id: a.id, token: a.token }, b.id, 'hi');
+    await http.add({ id: b.id, token: b.token }, a.id, 'a');
+    await a.session.next((f) => f.code === 301);
+
+    // A long stream of stored messages; the server is killed while answers are still coming in.
+    const acked: string[] = [];
+    a.session.onFrame((f) => {
+      if (f.code === '2001' && f.statusCode === '200') acked.push(String(f.messageId));
+    });
+    for (let i = 0; i < 20000; i++) a.session.socket.send(JSON.stringify({ messageId: `k${i}`, code: '2001', to: '@killb:localhost', text: encodeText(`m${i}`) }));
+    await expect.poll(() => acked.length, { timeout: 20_000, interval: 5 }).toBeGreaterThan(500);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const answered = [...acked];
+    expect(answered.length).toBeLessThan(20000);
+
+    const second = await serve(dataDir);
+    children.push(second.child);
+    const reader = MinamiSession.connect(second.url, { account: 'killb', token: b.token }, Socket, 0);
+    await reader.login;
+    const stored = new Set<string>();
+    for (let before: number | null = null; ; ) {
+      const page = await reader.request({ code: '3002', to: '@killa:localhost', limit: 100, ...(before ? { before } : {}) });
+      const messages = page.messages as { id: number; messageId: string }[];
+      for (const m of messages) stored.add(m.messageId);
+      if (messages.length < 100) break;
+      before = messages[0]!.id;
+    }
+    const missing = answered.filter((id) => !stored.has(id));
+    expect(missing).toEqual([]);
+    await reader.close();
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     fs.rmSync(dataDir, { recursive: true, force: true });
