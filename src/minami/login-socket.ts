@@ -8,7 +8,7 @@ import type { Credentials } from '../service/accounts.js';
 import type { UserSession } from '../service/sessions.js';
 import type { MonsterHandler } from '../monster/handler.js';
 import { addressOf, inboxFrameText } from '../monster/render.js';
-import { OrderedWork } from '../wire/ordered-work.js';
+import { takeFrames, type UnreadableFrame } from '../wire/frame-intake.js';
 import { stringField } from './fields.js';
 import { eventFrame, nullIfEmpty, personEntry, refusal, refusalCode, reply } from './replies.js';
 
@@ -24,8 +24,6 @@ export interface LoginSocketOptions {
   domain: string;
   /** Answers Monster frames (those with a `code`) sent as the logged-in user. */
   monster: MonsterHandler;
-  /** Largest frame a client may send, in bytes. */
-  maxFrameBytes: number;
   /** Frames a client may have waiting for their answer before it is cut off. */
   maxPendingFrames: number;
   /** A session whose unsent output exceeds this is too slow to keep up and is closed. */
@@ -66,27 +64,37 @@ function sinceFrom(query: unknown): number | undefined {
  * the first frame, then carries dialogues and pushes both ways until it closes.
  */
 export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (app, options) => {
-  const { services } = options;
-  // A store failure during login is the server's fault: say 500 and close, keep running.
-  const handler = (socket: WebSocket, request: FastifyRequest) =>
-    serveSession(socket, request, options).catch((err) => {
-      request.log.error({ err }, 'login failed');
+  const { services, metrics, domain } = options;
+  const handler = (socket: WebSocket, request: FastifyRequest) => {
+    const log = request.log;
+    // A store failure during login is the server's fault: say 500 and close, keep running.
+    const ready = openSession(socket, request).catch((err) => {
+      log.error({ err }, 'login failed');
       if (socket.readyState === socket.OPEN) {
         socket.send(JSON.stringify(reply(MinamiCode.InternalError)));
         socket.close(1011, 'Internal Server Error');
       }
+      return null;
     });
+    const tooMany = () => {
+      log.warn('client sends faster than it is answered; closing');
+      socket.close(CLOSE_POLICY, 'Too Many Frames');
+    };
+    takeFrames(socket, ready, options.maxPendingFrames, tooMany, ({ session, transport }, frame) =>
+      handleFrame(session, transport, frame).catch((err) => {
+        log.error({ err }, 'frame failed');
+        transport.sendRaw(JSON.stringify(reply(MinamiCode.InternalError)));
+      }),
+    );
+  };
   const plainHttp = async () => reply(MinamiCode.ProtocolError);
   for (const url of ['/im/login', '/im/login/im/login']) {
     app.route({ method: 'GET', url, handler: plainHttp, wsHandler: handler });
   }
 
-  async function serveSession(socket: WebSocket, request: FastifyRequest, opts: LoginSocketOptions) {
+  /** Logs in and sends the snapshot; null when the connection is refused or already gone. */
+  async function openSession(socket: WebSocket, request: FastifyRequest): Promise<{ session: UserSession; transport: SocketTransport } | null> {
     const log = request.log;
-    // Frames may arrive while the password is being checked; keep them in order until ready.
-    const early: { data: Buffer; isBinary: boolean }[] = [];
-    let onFrame: ((data: Buffer, isBinary: boolean) => void) | null = null;
-    socket.on('message', (data: Buffer, isBinary: boolean) => (onFrame ? onFrame(data, isBinary) : early.push({ data, isBinary })));
     let closed = false;
     socket.on('close', () => (closed = true));
 
@@ -94,70 +102,49 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
     const login = credentials
       ? await services.accounts.login(credentials, request.ip)
       : ({ ok: false, refusal: 'wrong-credentials' } as const);
-    opts.metrics.logins.inc({ code: login.ok ? MinamiCode.Success : refusalCode[login.refusal] });
+    metrics.logins.inc({ code: login.ok ? MinamiCode.Success : refusalCode[login.refusal] });
     if (!login.ok) {
       log.info({ refusal: login.refusal }, 'login refused');
       socket.send(JSON.stringify(refusal(login.refusal)));
       socket.close(CLOSE_POLICY, refusalCode[login.refusal] === MinamiCode.TooManyAttempts ? 'Too Many Attempts' : 'Login Refused');
-      return;
+      return null;
     }
-    if (closed) return;
+    if (closed) return null;
 
     const { account, token } = login.value;
-    const transport = new SocketTransport(socket, opts.maxBufferedBytes, log, opts.domain);
+    const transport = new SocketTransport(socket, options.maxBufferedBytes, log, domain);
     const { session, snapshot } = await services.sessions.open(account, transport, sinceFrom(request.query));
-    opts.metrics.sessions.inc();
+    metrics.sessions.inc();
     const release = () => {
-      opts.metrics.sessions.dec();
+      metrics.sessions.dec();
       services.sessions.closed(session).catch((err) => log.error({ err }, 'session close failed'));
     };
-    if (closed) return release();
+    if (closed) {
+      release();
+      return null;
+    }
     socket.on('close', release);
     transport.ready(
       JSON.stringify({
         code: MinamiCode.Success,
         friends: nullIfEmpty(snapshot.friends),
-        groups: nullIfEmpty(snapshot.groups.map((g) => ({ address: addressOf(g.account, opts.domain), name: g.account.name, accountType: String(g.account.kind), role: g.role }))),
+        groups: nullIfEmpty(snapshot.groups.map((g) => ({ address: addressOf(g.account, domain), name: g.account.name, accountType: String(g.account.kind), role: g.role }))),
         message: 'Success',
         ok: true,
-        profile: { ...personEntry(account), address: `@${account.account}:${opts.domain}` },
+        profile: { ...personEntry(account), address: addressOf(account, domain) },
         requests: nullIfEmpty(snapshot.requests),
         token,
       }),
     );
-
-    const work = new OrderedWork(opts.maxPendingFrames, () => {
-      log.warn('client sends faster than it is answered; closing');
-      socket.close(CLOSE_POLICY, 'Too Many Frames');
-    });
-    onFrame = (data, isBinary) =>
-      work.push(() =>
-        handleFrame(session, transport, data, isBinary).then(
-          () => undefined,
-          (err) => {
-            log.error({ err }, 'frame failed');
-            transport.sendRaw(JSON.stringify(reply(MinamiCode.InternalError)));
-          },
-        ),
-      );
-    for (const frame of early.splice(0)) onFrame(frame.data, frame.isBinary);
+    return { session, transport };
   }
 
-  async function handleFrame(session: UserSession, transport: SocketTransport, data: Buffer, isBinary: boolean) {
-    const opts = options;
+  async function handleFrame(session: UserSession, transport: SocketTransport, frame: Record<string, unknown> | UnreadableFrame) {
     const answer = (body: Record<string, unknown>) => transport.sendRaw(JSON.stringify(body));
-    if (isBinary) return answer(reply(MinamiCode.PayloadMustBeText));
-    let frame: unknown;
-    try {
-      frame = JSON.parse(data.toString('utf8'));
-    } catch {
-      return answer(reply(MinamiCode.ProtocolError));
-    }
-    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) return answer(reply(MinamiCode.ProtocolError));
-    if ('code' in frame) {
-      return answer(await opts.monster.handle(frame as Record<string, unknown>, { sender: session.account, session, endpoint: null }));
-    }
-    const { id, toFriend, payload } = frame as Record<string, unknown>;
+    if (frame === 'binary') return answer(reply(MinamiCode.PayloadMustBeText));
+    if (typeof frame === 'string') return answer(reply(MinamiCode.ProtocolError));
+    if ('code' in frame) return answer(await options.monster.handle(frame, { sender: session.account, session, endpoint: null }));
+    const { id, toFriend, payload } = frame;
 
     // The id is echoed on every answer so a client can match it; strings and numbers are both ids.
     if (id === undefined || id === null || id === '') return answer(reply(MinamiCode.DialogueIdEmpty));
@@ -172,7 +159,7 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
     if (payload.length > FieldLimits.payload) return answer(reply(MinamiCode.FieldTooLong, withId));
 
     const result = await services.sessions.sendDialogue(session, { id: String(id), to: toFriend, payload });
-    options.metrics.dialogues.inc({ code: result.ok ? MinamiCode.Success : refusalCode[result.refusal] });
+    metrics.dialogues.inc({ code: result.ok ? MinamiCode.Success : refusalCode[result.refusal] });
     answer(result.ok ? reply(MinamiCode.Success, withId) : refusal(result.refusal, withId));
   }
 };

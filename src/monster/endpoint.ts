@@ -2,8 +2,8 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Status } from '../domain/monster.js';
 import type { Services } from '../service/index.js';
-import { OrderedWork } from '../wire/ordered-work.js';
-import type { MonsterHandler } from './handler.js';
+import { takeFrames } from '../wire/frame-intake.js';
+import type { MonsterContext, MonsterHandler } from './handler.js';
 import { refusal } from './render.js';
 
 export interface EndpointOptions {
@@ -16,6 +16,13 @@ export interface EndpointOptions {
 }
 
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** A client that does not read its answers is cut off rather than buffered without bound. */
+function send(socket: WebSocket, frame: Record<string, unknown>): void {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return socket.close(1013, 'Too Slow');
+  socket.send(JSON.stringify(frame));
+}
 
 const stringParam = (params: unknown, key: string): string => {
   const value = (params as Record<string, unknown> | undefined)?.[key];
@@ -41,57 +48,37 @@ export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app,
         return handler.infoFrame('', 1000, await services.monster.info(account));
       },
       wsHandler: (socket, request) => {
-        serve(socket, request).catch((err) => {
+        const ready = serve(socket, request).catch((err) => {
           request.log.error({ err }, 'endpoint failed');
           socket.close(1011, 'Internal Server Error');
+          return null;
+        });
+        takeFrames(socket, ready, maxPendingFrames, () => socket.close(1008, 'Too Many Frames'), async (context, frame) => {
+          if (frame === 'binary') return send(socket, refusal('', null, Status.BadRequest, 'frames are JSON text'));
+          if (frame === 'malformed') return send(socket, refusal('', null, Status.BadRequest, 'malformed JSON'));
+          if (frame === 'not-object') return send(socket, refusal('', null, Status.BadRequest, 'a frame is a JSON object'));
+          send(socket, await handler.handle(frame, context));
         });
       },
     });
   }
 
-  async function serve(socket: WebSocket, request: FastifyRequest) {
-    // Frames that arrive while the endpoint and the token are looked up wait their turn.
-    const early: { data: Buffer; isBinary: boolean }[] = [];
-    let onFrame: ((data: Buffer, isBinary: boolean) => void) | null = null;
-    socket.on('message', (data: Buffer, isBinary: boolean) => (onFrame ? onFrame(data, isBinary) : early.push({ data, isBinary })));
-
-    // A client that does not read its answers is cut off rather than buffered without bound.
-    const send = (frame: Record<string, unknown>) => {
-      if (socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return socket.close(1013, 'Too Slow');
-      socket.send(JSON.stringify(frame));
-    };
+  /** Finds the endpoint's account and the sender; null when the connection is turned away. */
+  async function serve(socket: WebSocket, request: FastifyRequest): Promise<MonsterContext | null> {
     const endpoint = await lookup(request);
     if (!endpoint) {
-      send(refusal('', null, Status.NotFound, 'no such account'));
-      return socket.close(4404, 'No Such Account');
+      send(socket, refusal('', null, Status.NotFound, 'no such account'));
+      socket.close(4404, 'No Such Account');
+      return null;
     }
     const token = stringParam(request.query, 'token');
-    let sender = null;
-    if (token) {
-      const auth = await services.accounts.authenticateToken(token, request.ip);
-      if (!auth.ok) {
-        send(refusal('', null, Status.Unauthenticated, auth.refusal === 'too-many-attempts' ? 'too many attempts' : 'invalid token'));
-        return socket.close(1008, 'Invalid Token');
-      }
-      sender = auth.value;
+    if (!token) return { sender: null, session: null, endpoint };
+    const auth = await services.accounts.authenticateToken(token, request.ip);
+    if (!auth.ok) {
+      send(socket, refusal('', null, Status.Unauthenticated, auth.refusal === 'too-many-attempts' ? 'too many attempts' : 'invalid token'));
+      socket.close(1008, 'Invalid Token');
+      return null;
     }
-
-    const context = { sender, session: null, endpoint };
-    const work = new OrderedWork(maxPendingFrames, () => socket.close(1008, 'Too Many Frames'));
-    onFrame = (data, isBinary) => {
-      work.push(async () => {
-        if (isBinary) return send(refusal('', null, Status.BadRequest, 'frames are JSON text'));
-        let frame: unknown;
-        try {
-          frame = JSON.parse(data.toString('utf8'));
-        } catch {
-          return send(refusal('', null, Status.BadRequest, 'malformed JSON'));
-        }
-        if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) return send(refusal('', null, Status.BadRequest, 'a frame is a JSON object'));
-        send(await handler.handle(frame as Record<string, unknown>, context));
-      });
-    };
-    for (const frame of early.splice(0)) onFrame(frame.data, frame.isBinary);
+    return { sender: auth.value, session: null, endpoint };
   }
 };

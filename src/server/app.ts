@@ -87,7 +87,6 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     services,
     domain: config.domain,
     monster,
-    maxFrameBytes: config.maxFrameBytes,
     maxPendingFrames: config.maxPendingFrames,
     maxBufferedBytes: 4 * 1024 * 1024,
     metrics,

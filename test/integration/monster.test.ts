@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MinamiSession } from '../../client/minami.js';
 import { decodeText, encodeText, MonsterEndpoint } from '../../client/monster.js';
@@ -474,7 +475,8 @@ describe.each(backends)('the recall window on %s', (backendName) => {
 describe('a client that floods frames', () => {
   it('is cut off; others are unaffected and everything it was answered is stored', async () => {
     const backend = await createBackend('sqlite');
-    const server = await startServer(backend, { MONAMI_MAX_PENDING_FRAMES: '20' });
+    // The production hash cost makes a password check take long enough for a burst to land during it.
+    const server = await startServer(backend, { MONAMI_MAX_PENDING_FRAMES: '20', MONAMI_SCRYPT_LOG2N: '15' });
     const a = await registerAndLogin(server);
     const b = await registerAndLogin(server);
     await befriend(server, a, b);
@@ -489,6 +491,20 @@ describe('a client that floods frames', () => {
     const history = await b.session.request({ code: '3002', to: addr(a), limit: 100 });
     const stored = new Set((history.messages as { messageId: string }[]).map((m) => m.messageId));
     for (const id of acked.slice(-100)) expect(stored.has(id)).toBe(true);
+    expect(await b.session.request({ code: '1000', to: addr(a) })).toMatchObject({ statusCode: '100' });
+
+    // The bound holds from the first frame, also while a connection is still being authenticated.
+    const burst = (socket: WebSocket) =>
+      new Promise<{ code: number; reason: string }>((resolve) => {
+        socket.on('open', () => {
+          for (let i = 0; i < 100; i++) socket.send(JSON.stringify({ messageId: `e${i}`, code: '1000' }));
+        });
+        socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+      });
+    const ws = server.url.replace(/^http/, 'ws');
+    // A wrong password: without the bound the frames would wait, unbounded, for the refusal.
+    expect(await burst(new WebSocket(`${ws}/im/login?account=${b.account}&password=wrong`))).toEqual({ code: 1008, reason: 'Too Many Frames' });
+    expect(await burst(new WebSocket(`${ws}/${a.account}?token=${b.auth.token}`))).toEqual({ code: 1008, reason: 'Too Many Frames' });
     expect(await b.session.request({ code: '1000', to: addr(a) })).toMatchObject({ statusCode: '100' });
     await b.session.close();
     await server.close();
