@@ -145,29 +145,32 @@ export class SessionService {
     session.onInboxDelivered = (seq) => this.noteDelivered(account.id, seq);
     session.startReplay(0);
     const { first } = await this.bus.attach(session);
-    let friends, requests, groups, online, from;
     try {
-      [friends, requests, groups, from] = await Promise.all([
+      const [friends, requests, groups, from] = await Promise.all([
         this.store.friendsOf(account.id),
         this.store.requestsTo(account.id),
         this.store.groupsOf(account.id),
         since ?? this.deliveredMark(account.id),
       ]);
-      online = await this.bus.online(friends.map((f) => f.peer.id));
+      const online = await this.bus.online(friends.map((f) => f.peer.id));
+      session.seedFriends(friends.map((f) => f.peer.id));
+      if (first) await this.announce(account, true);
+      this.evictOldest(account.id);
+      await this.replay(session, from);
+      return {
+        session,
+        snapshot: {
+          friends: friends.map((f) => friendView(f.peer, f.alias, online.has(f.peer.id))),
+          requests: requests.map((r) => requestView(r.from, account.id, r.note)),
+          groups: groups.filter((g) => g.role !== 'pending'),
+        },
+      };
     } catch (err) {
+      // Whatever failed, a session that will never be used must not stay registered (it
+      // would show the user online and swallow what is sent to them).
       await this.bus.detach(session);
       throw err;
     }
-    session.seedFriends(friends.map((f) => f.peer.id));
-    if (first) await this.announce(account, true);
-    this.evictOldest(account.id);
-    const snapshot = {
-      friends: friends.map((f) => friendView(f.peer, f.alias, online.has(f.peer.id))),
-      requests: requests.map((r) => requestView(r.from, account.id, r.note)),
-      groups: groups.filter((g) => g.role !== 'pending'),
-    };
-    await this.replay(session, from);
-    return { session, snapshot };
   }
 
   /**
