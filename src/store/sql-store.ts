@@ -277,14 +277,7 @@ export class SqlStore implements Store {
   }
 
   async membersOf(groupId: string): Promise<Membership[]> {
-    const rows = await this.db
-      .selectFrom('members as m')
-      .innerJoin('accounts as a', 'a.id', 'm.member_id')
-      .select([...accountColumns, 'm.role'])
-      .where('m.group_id', '=', groupId)
-      .orderBy('m.joined_at')
-      .execute();
-    return rows.map((row) => ({ account: toAccount(row), role: row.role as Role }));
+    return this.memberships('group_id', groupId);
   }
 
   async memberIdsOf(groupId: string, roles: readonly Role[]): Promise<string[]> {
@@ -293,15 +286,22 @@ export class SqlStore implements Store {
   }
 
   async groupsOf(memberId: string): Promise<Membership[]> {
+    return this.memberships('member_id', memberId);
+  }
+
+  /** Memberships seen from one side: a group's members, or a member's groups (the other side's account with the role). */
+  private async memberships(side: 'group_id' | 'member_id', id: string): Promise<Membership[]> {
+    const other = side === 'group_id' ? 'm.member_id' : 'm.group_id';
     const rows = await this.db
       .selectFrom('members as m')
-      .innerJoin('accounts as a', 'a.id', 'm.group_id')
+      .innerJoin('accounts as a', 'a.id', other)
       .select([...accountColumns, 'm.role'])
-      .where('m.member_id', '=', memberId)
+      .where(`m.${side}`, '=', id)
       .orderBy('m.joined_at')
       .execute();
     return rows.map((row) => ({ account: toAccount(row), role: row.role as Role }));
   }
+
 
   /** Appends waiting for the transaction being written; they all go into the next one. */
   private readonly appendQueue: PendingAppend[] = [];
