@@ -114,7 +114,7 @@ export class Drivers {
     return Promise.all(this.children.map((c) => this.ask(c, cmd, answer)));
   }
 
-  /** Sends `cmd` to every driver, each with its own share of `urls`. */
+  /** Deals `items` out round-robin, one share per driver. */
   split<T>(items: T[]): T[][] {
     const parts = this.children.map(() => [] as T[]);
     items.forEach((item, i) => parts[i % parts.length]!.push(item));
