@@ -52,6 +52,15 @@ export function isValidAccountName(name: string): boolean {
   return ACCOUNT_NAME.test(name) && !RESERVED_NAMES.has(name);
 }
 
+/**
+ * A person, group or channel of another server that local users relate to is kept as an
+ * account too, so relations, memberships and messages name it like any other. Its name
+ * is its full Monster address, which no local name can be (local names never hold `@`).
+ */
+export function isRemoteAccount(account: Pick<Account, 'account'>): boolean {
+  return account.account.startsWith('@');
+}
+
 /** Upper bounds on stored fields, in characters. Pictures are base64 text. */
 export const FieldLimits = {
   password: 256,
@@ -74,6 +83,8 @@ export interface FriendView extends Profile {
   id: string;
   account: string;
   online: boolean;
+  /** A remote friend's Monster address (its `id` is derived from it). */
+  address?: string;
 }
 
 export interface FriendRequestView {
@@ -84,4 +95,6 @@ export interface FriendRequestView {
   /** The requested (the recipient of this view). */
   to: string;
   note: string;
+  /** A remote requester's Monster address. */
+  address?: string;
 }

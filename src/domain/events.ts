@@ -40,5 +40,7 @@ export type SessionEvent =
   | { type: 'application-answered'; group: AccountRef; accepted: boolean }
   /** The recipient is no longer a member of a group or channel. */
   | { type: 'membership-ended'; group: AccountRef; member: AccountRef; reason: 'left' | 'removed' | 'deleted' }
+  /** A remote server's late answer to a frame the recipient sent (same messageId and code). */
+  | { type: 'remote-answer'; frame: Record<string, unknown> }
   /** Call signalling; `onlySession` / `exceptSession` narrow it to some of the user's sessions. */
   | { type: 'call'; signal: CallSignal; onlySession?: string; exceptSession?: string };

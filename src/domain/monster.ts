@@ -36,6 +36,8 @@ export const isMonsterCode = (n: number): n is MonsterCode => (Object.values(Mon
 export const Status = {
   Info: 100,
   Done: 200,
+  /** Queued for a remote server that has not answered yet; its answer follows as a push. */
+  Queued: 202,
   /** A frame pushed by the server rather than an answer. */
   Push: 300,
   BadRequest: 400,

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Account } from '../domain/account.js';
+import { isRemoteAccount, type Account } from '../domain/account.js';
 import { addressDomain, parseAddress } from '../domain/address.js';
 import { Status } from '../domain/monster.js';
 import type { Services } from '../service/index.js';
@@ -53,19 +53,30 @@ export class MonsterHandler {
       throw err;
     }
     try {
-      return await this.dispatch(request, ctx);
+      return await this.dispatch(request, ctx, raw);
     } catch (err) {
       this.log.error({ err, code: request.code }, 'monster frame failed');
       return refusal(request.messageId, request.code, Status.Internal, 'internal error');
     }
   }
 
-  /** The local account an address names; remote addresses wait for federation. */
+  /** Whether an address names this server (its domain, with no prefix or a configured one). */
+  isLocal(address: string): boolean {
+    const parsed = parseAddress(address);
+    return !!parsed && addressDomain(parsed) === this.site.domain && (parsed.prefix === null || this.site.addressPrefixes.includes(parsed.prefix));
+  }
+
+  /** The account an address names: a local one, or the stand-in of a remote one. */
   async resolve(address: string): Promise<{ account: AccountRecord } | { status: number; reason: string }> {
     const parsed = parseAddress(address);
     if (!parsed) return { status: Status.BadRequest, reason: 'not an address' };
-    const local = addressDomain(parsed) === this.site.domain && (parsed.prefix === null || this.site.addressPrefixes.includes(parsed.prefix));
-    if (!local) return { status: Status.RemoteUnavailable, reason: `${addressDomain(parsed)} is not reachable from this server` };
+    if (addressDomain(parsed) === this.site.domain && !this.isLocal(address)) return { status: Status.NotFound, reason: 'no such account' };
+    if (!this.isLocal(address)) {
+      const remote = this.services.monster.remote;
+      if (!remote) return { status: Status.RemoteUnavailable, reason: `${addressDomain(parsed)} is not reachable: federation is off` };
+      const account = await remote.remoteAccount(parsed);
+      return 'id' in account ? { account } : account;
+    }
     const account = await this.services.monster.accountByName(parsed.name);
     return account ? { account } : { status: Status.NotFound, reason: 'no such account' };
   }
@@ -83,7 +94,53 @@ export class MonsterHandler {
     });
   }
 
-  private async dispatch(req: MonsterRequest, ctx: MonsterContext): Promise<Frame> {
+  /**
+   * Frames for a remote account that its server decides: relayed there, its answer relayed
+   * back under the user's messageId (or "queued" when it is slow to come). Null for frames
+   * this server acts on first (person-to-person messages, relations, recalls, history).
+   */
+  private async toRemote(req: MonsterRequest, raw: Frame, sender: Account | null, target: AccountRecord): Promise<Frame | null> {
+    const { messageId, code } = req;
+    const remote = this.services.monster.remote!;
+    const relay = (reply: Frame | null) =>
+      reply ? { ...reply, messageId, code: String(code) } : answer(messageId, code, Status.Queued, { note: 'queued for the remote server; its answer will follow' });
+    const group = target.kind !== 1;
+    const { messageId: _m, to: _t, from: _f, ...fields } = raw;
+    const ask = async () => {
+      try {
+        return relay(await remote.ask(sender, target, { ...fields, code, messageId }));
+      } catch (err) {
+        this.log.info({ err: (err as Error).message, to: target.account }, 'remote server unreachable');
+        return refusal(messageId, code, Status.RemoteUnavailable, 'the remote server could not be reached');
+      }
+    };
+    if (code === 1000) return ask();
+    if (!sender) return refusal(messageId, code, Status.Unauthenticated, 'sign in first: only 1000 is open to anonymous connections');
+    switch (req.code) {
+      case 1001:
+        return relay(await this.services.monster.forwardToRemote(sender, target, { code, messageId, pass: req.pass, note: req.note }));
+      case 2001:
+        return group ? relay(await this.services.monster.forwardToRemote(sender, target, { code, messageId, text: req.text })) : null;
+      case 2004:
+        return group ? relay(await this.services.monster.forwardToRemote(sender, target, { code, messageId, recallMessageId: req.recallMessageId })) : null;
+      case 1002:
+      case 1003:
+      case 1004:
+      case 3105:
+        return group && (req.member || req.code === 1002 || req.code === 1003) ? ask() : null;
+      case 3102:
+      case 3103:
+      case 3104:
+      case 3106:
+        return ask();
+      case 3002:
+        return null;
+      default:
+        return refusal(messageId, code, Status.BadRequest, 'not available for accounts of other servers');
+    }
+  }
+
+  private async dispatch(req: MonsterRequest, ctx: MonsterContext, raw: Frame): Promise<Frame> {
     const { messageId, code } = req;
     const done = (fields?: Frame) => answer(messageId, code, Status.Done, fields);
     const no = (status: number, reason: string) => refusal(messageId, code, status, reason);
@@ -105,6 +162,10 @@ export class MonsterHandler {
       target = resolved.account;
     }
 
+    if (target && isRemoteAccount(target)) {
+      const relayed = await this.toRemote(req, raw, ctx.sender, target);
+      if (relayed) return relayed;
+    }
     if (req.code === 1000) return this.infoFrame(messageId, code, await monster.info(target!));
     const sender = ctx.sender;
     if (!sender) return no(Status.Unauthenticated, 'sign in first: only 1000 is open to anonymous connections');
@@ -123,12 +184,12 @@ export class MonsterHandler {
       case 1003: {
         const applicant = await member(req.member);
         if (applicant && !('id' in applicant)) return no(applicant.status, applicant.reason);
-        return outcome(await monster.answer(sender, target!, applicant, req.code === 1002));
+        return outcome(await monster.answer(sender, target!, applicant, req.code === 1002, messageId));
       }
       case 1004:
       case 3105: {
         const removed = await member(req.member);
-        if (!removed) return outcome(await monster.deleteRelation(sender, target!));
+        if (!removed) return outcome(await monster.deleteRelation(sender, target!, messageId));
         if (!('id' in removed)) return no(removed.status, removed.reason);
         return outcome(await monster.removeMember(sender, target!, removed));
       }

@@ -1,4 +1,4 @@
-import type { AccountRef } from '../domain/account.js';
+import { isRemoteAccount, type AccountRef } from '../domain/account.js';
 import type { SessionEvent } from '../domain/events.js';
 import type { InboxEntry, StoredMessage } from '../domain/message.js';
 import { Status } from '../domain/monster.js';
@@ -6,7 +6,8 @@ import { Status } from '../domain/monster.js';
 /** The seed writes every number in a Monster frame as a string. */
 const str = (n: number) => String(n);
 
-export const addressOf = (ref: Pick<AccountRef, 'account'>, domain: string) => `@${ref.account}:${domain}`;
+/** A local account's address on this server; a remote account's name already is its address. */
+export const addressOf = (ref: Pick<AccountRef, 'account'>, domain: string) => (isRemoteAccount(ref) ? ref.account : `@${ref.account}:${domain}`);
 
 /** An answer to a request: the request's messageId and code echoed, a statusCode, and fields. */
 export function answer(messageId: string, code: number | null, status: number, fields: Record<string, unknown> = {}): Record<string, unknown> {
@@ -53,6 +54,8 @@ export function monsterEventFrame(event: SessionEvent, domain: string): Record<s
       return push(event.accepted ? 1002 : 1003, { from: addressOf(event.group, domain), type: event.accepted ? '1' : '3' });
     case 'membership-ended':
       return push(1004, { from: addressOf(event.group, domain), member: addressOf(event.member, domain), reason: event.reason });
+    case 'remote-answer':
+      return event.frame;
     case 'call': {
       const s = event.signal;
       return push(s.code, {

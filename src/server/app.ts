@@ -5,6 +5,8 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { LocalBus } from '../bus/local-bus.js';
 import type { Bus } from '../bus/bus.js';
+import { Federation } from '../federation/federation.js';
+import { federationInbound } from '../federation/inbound.js';
 import { minamiHttpRoutes } from '../minami/http-routes.js';
 import { minamiLoginSocket } from '../minami/login-socket.js';
 import { avatarRoute } from '../monster/avatar.js';
@@ -22,6 +24,8 @@ export interface Monami {
   store: Store;
   bus: Bus;
   services: Services;
+  /** Null when federation is off. */
+  federation: Federation | null;
   /** Starts listening; resolves the bound address (e.g. http://127.0.0.1:8080). */
   listen(): Promise<string>;
   /** Closes every socket, finishes pending work, closes the store. */
@@ -44,7 +48,6 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
   });
   await store.migrate();
   const bus = new LocalBus();
-  const services = createServices(store, bus, config);
   const metrics = createMetrics();
 
   const app = Fastify({
@@ -66,6 +69,15 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
   });
 
   log = app.log;
+  const federation = config.federation.mode === 'off'
+    ? null
+    : await Federation.create(store, { domain: config.domain, ...config.federation }, app.log, {
+        delivered: metrics.federationDelivered,
+        failures: metrics.federationFailures,
+        refused: metrics.federationRefused,
+      });
+  const services = createServices(store, bus, config, federation);
+  if (federation) federation.onAnswer = (entry, answer, awaited) => services.remoteEvents.answered(entry.actorId, entry.frame, answer, awaited);
   await app.register(formBody);
   await app.register(websocket, {
     options: { maxPayload: config.maxFrameBytes },
@@ -98,6 +110,7 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     app.log.warn({ webDir: config.webDir }, 'web client folder not found; /im/www/v1/ is not served');
   }
   await app.register(avatarRoute, { services });
+  if (federation) await app.register(federationInbound, { federation, handler: monster, services, maxPendingFrames: config.maxPendingFrames });
   // Registered last: its `/:name` routes only take what no other route claims.
   await app.register(monsterEndpoints, { services, handler: monster, prefixes: config.addressPrefixes, maxPendingFrames: config.maxPendingFrames });
   app.get('/', async (_req, res) => res.redirect('/im/www/v1/chat.html'));
@@ -116,7 +129,14 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     }
   });
   if (config.metrics) {
-    app.get('/metrics', async (_req, res) => res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    app.get('/metrics', async (_req, res) => {
+      if (federation) {
+        const depths = await store.federation().outboxDepths();
+        metrics.federationOutboxDepth.reset();
+        for (const [destination, depth] of depths) metrics.federationOutboxDepth.set({ destination }, depth);
+      }
+      return res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
   }
 
   const stopHeartbeat = startHeartbeat(app.websocketServer, HEARTBEAT_MS);
@@ -131,13 +151,18 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     store,
     bus,
     services,
+    federation,
     async listen() {
-      return app.listen({ port: config.port, host: config.host });
+      const url = await app.listen({ port: config.port, host: config.host });
+      // Frames queued before a restart go out again.
+      await federation?.start();
+      return url;
     },
     close() {
       closing ??= (async () => {
         stopHeartbeat();
         services.calls.stop();
+        await federation?.stop();
         clearInterval(purge);
         await app.close();
         await services.sessions.drain();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FederationMode } from '../federation/peers.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../service/passwords.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../service/rate-limiter.js';
 
@@ -35,6 +36,20 @@ export interface Config {
   metrics: boolean;
   /** Base URL clients reach this server at, for links in frames (avatars). */
   publicUrl: string;
+  federation: FederationConfig;
+}
+
+export interface FederationConfig {
+  mode: FederationMode;
+  allow: string[];
+  block: string[];
+  /** Contact other servers over https/wss; plain http/ws only when false. */
+  tls: boolean;
+  /** Contact loopback, private and link-local addresses (tests, private networks). */
+  allowPrivate: boolean;
+  timeoutMs: number;
+  answerWaitMs: number;
+  retry: { baseMs: number; maxMs: number };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -60,6 +75,18 @@ function flag(env: Record<string, string | undefined>, name: string, fallback: b
 /** Without MONAMI_PUBLIC_URL: the domain, with the listening port unless the domain names one. */
 function defaultPublicUrl(domain: string, port: string): string {
   return /:\d+$/.test(domain) ? `http://${domain}` : `http://${domain}:${port}`;
+}
+
+function domains(name: string, raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+  for (const d of list) if (!/^[a-z0-9.\-[\]:]{1,300}$/.test(d)) throw new Error(`${name}: "${d}" is not a server domain`);
+  return list;
+}
+
+function federationMode(raw: string | undefined): FederationMode {
+  const mode = raw || 'open';
+  if (mode !== 'open' && mode !== 'allowlist' && mode !== 'off') throw new Error('MONAMI_FEDERATION must be open, allowlist or off');
+  return mode;
 }
 
 function prefixes(raw: string | undefined): string[] {
@@ -103,6 +130,19 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     },
     trustProxy: flag(env, 'MONAMI_TRUST_PROXY', false),
     metrics: flag(env, 'MONAMI_METRICS', true),
+    federation: {
+      mode: federationMode(env.MONAMI_FEDERATION),
+      allow: domains('MONAMI_FEDERATION_ALLOW', env.MONAMI_FEDERATION_ALLOW),
+      block: domains('MONAMI_FEDERATION_BLOCK', env.MONAMI_FEDERATION_BLOCK),
+      tls: flag(env, 'MONAMI_FEDERATION_TLS', true),
+      allowPrivate: flag(env, 'MONAMI_FEDERATION_ALLOW_PRIVATE', false),
+      timeoutMs: integer(env, 'MONAMI_FEDERATION_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+      answerWaitMs: integer(env, 'MONAMI_FEDERATION_ANSWER_WAIT_MS', 3000, 0, 60_000),
+      retry: {
+        baseMs: integer(env, 'MONAMI_FEDERATION_RETRY_BASE_MS', 1000, 10, 600_000),
+        maxMs: integer(env, 'MONAMI_FEDERATION_RETRY_MAX_SECONDS', 300, 1, 86_400) * 1000,
+      },
+    },
     publicUrl: (env.MONAMI_PUBLIC_URL || defaultPublicUrl((env.MONAMI_DOMAIN || 'localhost').toLowerCase(), env.PORT || '8080')).replace(/\/+$/, ''),
   };
 }

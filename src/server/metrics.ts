@@ -13,6 +13,30 @@ export function createMetrics() {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    federationDelivered: new Counter({
+      name: 'monami_federation_delivered_total',
+      help: 'Frames delivered to remote servers and answered, by destination',
+      labelNames: ['destination'] as const,
+      registers: [registry],
+    }),
+    federationFailures: new Counter({
+      name: 'monami_federation_failures_total',
+      help: 'Failed deliveries to remote servers (each followed by a retry), by destination',
+      labelNames: ['destination'] as const,
+      registers: [registry],
+    }),
+    federationRefused: new Counter({
+      name: 'monami_federation_refused_total',
+      help: 'Federation links and frames refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    federationOutboxDepth: new Gauge({
+      name: 'monami_federation_outbox_depth',
+      help: 'Frames waiting for remote servers, by destination (read from the database when scraped)',
+      labelNames: ['destination'] as const,
+      registers: [registry],
+    }),
     dialogues: new Counter({
       name: 'monami_dialogues_total',
       help: 'Well-formed dialogue frames, by result code',

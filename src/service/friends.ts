@@ -1,8 +1,10 @@
-import { FieldLimits, type Account } from '../domain/account.js';
+import { FieldLimits, isRemoteAccount, type Account } from '../domain/account.js';
 import { accept, remove, request, type RelationOutcome, type RelationPair, type Transition } from '../domain/relation.js';
 import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 import { refuse, success, type Result } from './errors.js';
+import type { RemoteServers } from './remote.js';
+import { randomHex128 } from './secrets.js';
 import { isHex128 } from './secrets.js';
 import { friendView, requestView } from './views.js';
 
@@ -13,6 +15,7 @@ export class FriendService {
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
+    private readonly remote: RemoteServers | null,
   ) {}
 
   async search(me: Account, query: string): Promise<Result<Account[]>> {
@@ -50,7 +53,25 @@ export class FriendService {
     const peer = isHex128(peerId) ? await this.store.accountById(peerId) : null;
     if (!peer || peer.kind !== me.kind) return refuse(missingPeer);
     const result = await this.relate(me, peer, transition);
+    if (result.ok && isRemoteAccount(peer) && this.remote) await this.tellRemote(me, peer, result.value);
     return result.ok ? success(undefined) : result;
+  }
+
+  /**
+   * A minami friend action on a remote person, said in Monster frames to their server: a
+   * request is an application (their server may accept it at once: its answer is applied
+   * when it comes), an acceptance is 1002, anything ending the relation 1004.
+   */
+  private async tellRemote(me: Account, peer: Account, outcome: RelationOutcome): Promise<void> {
+    const messageId = randomHex128();
+    if (outcome === 'requested') {
+      const note = (await this.store.relation(me.id, peer.id)).mine?.note ?? '';
+      await this.remote!.forward(me, peer, { code: 1001, messageId, pass: '', note });
+    } else if (outcome === 'befriended') {
+      await this.remote!.forward(me, peer, { code: 1002, messageId });
+    } else {
+      await this.remote!.forward(me, peer, { code: 1004, messageId });
+    }
   }
 
   /**

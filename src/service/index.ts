@@ -4,6 +4,8 @@ import { AccountService, type AccountServiceOptions } from './accounts.js';
 import { CallService } from './calls.js';
 import { FriendService } from './friends.js';
 import { MonsterService } from './monster.js';
+import { RemoteEventService } from './remote-events.js';
+import type { RemoteServers } from './remote.js';
 import { SessionService } from './sessions.js';
 
 /** The use cases, the one surface protocol adapters call. */
@@ -13,24 +15,30 @@ export interface Services {
   sessions: SessionService;
   monster: MonsterService;
   calls: CallService;
+  remoteEvents: RemoteEventService;
 }
 
 export interface ServiceOptions extends AccountServiceOptions {
+  /** This server's domain, as in its addresses. */
+  domain: string;
   maxSessionsPerUser: number;
   recallWindowMs: number;
   ringTimeoutMs: number;
 }
 
-export function createServices(store: Store, bus: Bus, options: ServiceOptions): Services {
-  const friends = new FriendService(store, bus);
+/** `remote` reaches other servers; null when federation is off. */
+export function createServices(store: Store, bus: Bus, options: ServiceOptions, remote: RemoteServers | null = null): Services {
+  const friends = new FriendService(store, bus, remote);
   const sessions = new SessionService(store, bus, options.maxSessionsPerUser);
   const calls = new CallService(bus, options.ringTimeoutMs);
   sessions.onSessionClosed.push((session) => calls.sessionClosed(session));
+  const monster = new MonsterService(store, bus, friends, options, remote);
   return {
     accounts: new AccountService(store, options),
     friends,
     sessions,
-    monster: new MonsterService(store, bus, friends, options),
+    monster,
     calls,
+    remoteEvents: new RemoteEventService(store, bus, friends, monster),
   };
 }

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import {
-  AccountKind, FieldLimits, isValidAccountName, normaliseAccountName, type Account, type AccountRef,
+  AccountKind, FieldLimits, isRemoteAccount, isValidAccountName, normaliseAccountName, type Account, type AccountRef,
 } from '../domain/account.js';
 import { InboxKind, type StoredMessage } from '../domain/message.js';
 import {
@@ -12,11 +13,14 @@ import type { AccountChanges, AccountRecord, Membership, Store } from '../store/
 import { AccountCache } from './account-cache.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
+import type { Frame, RemoteServers } from './remote.js';
 import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import { randomHex128 } from './secrets.js';
 import type { UserSession } from './sessions.js';
 
 export interface MonsterServiceOptions {
+  /** This server's domain, as in its addresses. */
+  domain: string;
   recallWindowMs: number;
   scryptCost: ScryptCost;
 }
@@ -41,8 +45,13 @@ export interface ProfileChanges {
 }
 
 const ref = (a: Account): AccountRef => ({ id: a.id, account: a.account, kind: a.kind });
-const isGroupLike = (a: Account) => a.kind === AccountKind.Group || a.kind === AccountKind.Channel;
-const ACTIVE_ROLES = ['owner', 'admin', 'member'] as const;
+export const isGroupLike = (a: Pick<Account, 'kind'>) => a.kind === AccountKind.Group || a.kind === AccountKind.Channel;
+export const ACTIVE_ROLES = ['owner', 'admin', 'member'] as const;
+/** Who of these are accounts of this server (remote ones have no sessions or inbox here). */
+const localOnly = (...accounts: Account[]) => accounts.filter((a) => !isRemoteAccount(a)).map((a) => a.id);
+
+/** A key naming one post to a group across servers, the same however often it is fanned out. */
+const postKey = (authorId: string, clientMessageId: string) => createHash('sha256').update(`${authorId}\n${clientMessageId}`).digest('hex').slice(0, 32);
 
 /**
  * The Monster use cases on one server: every account (person, group, channel) answers
@@ -55,12 +64,22 @@ export class MonsterService {
     private readonly bus: Bus,
     private readonly friends: FriendService,
     private readonly options: MonsterServiceOptions,
+    /** Other servers; null when federation is off. */
+    readonly remote: RemoteServers | null,
   ) {}
 
   private readonly cache = new AccountCache();
 
+  /** A local account by name (remote accounts, named by address, are never found here). */
   accountByName(name: string): Promise<AccountRecord | null> {
-    return this.cache.get(normaliseAccountName(name), (n) => this.store.accountByName(n));
+    const account = normaliseAccountName(name);
+    if (!isValidAccountName(account)) return Promise.resolve(null);
+    return this.cache.get(account, (n) => this.store.accountByName(n));
+  }
+
+  /** Queues a frame for a remote account's server and waits briefly for its answer (null: not yet). */
+  async forwardToRemote(sender: Account, target: Account, frame: Frame): Promise<Frame | null> {
+    return this.remote!.forwardAndWait(sender, target, frame);
   }
 
   /** 1000: what the owner made public. */
@@ -101,9 +120,11 @@ export class MonsterService {
    * 1002 / 1003: answer a pending application. For a person the target is the applicant;
    * for a group or channel the target is the group and `applicant` names who applied.
    */
-  async answer(actor: Account, target: Account, applicant: Account | null, accepted: boolean): Promise<Outcome> {
+  async answer(actor: Account, target: Account, applicant: Account | null, accepted: boolean, messageId = ''): Promise<Outcome> {
     if (!isGroupLike(target)) {
       if (target.id === actor.id) return failed(Status.BadRequest, 'cannot answer oneself');
+      // Told first: if this side then refuses, so will theirs (they hold the same request).
+      if (isRemoteAccount(target) && !isRemoteAccount(actor)) await this.remote!.forward(actor, target, { code: accepted ? 1002 : 1003, messageId: messageId || `answer-${Date.now()}` });
       const result = await this.friends.relate(actor, target, (pair) => (accepted ? approve(pair, '') : decline(pair)));
       if (!result.ok) return failed(result.refusal === 'already-friends' ? Status.Conflict : Status.NotFound, result.refusal === 'already-friends' ? 'already friends' : 'no pending application');
       return success(undefined);
@@ -111,6 +132,7 @@ export class MonsterService {
     if (!applicant) return failed(Status.BadRequest, 'member missing');
     if (!isManager(await this.store.roleOf(target.id, actor.id))) return failed(Status.Forbidden, 'only the owner and admins answer applications');
     if ((await this.store.roleOf(target.id, applicant.id)) !== 'pending') return failed(Status.NotFound, 'no pending application');
+    if (isRemoteAccount(applicant)) await this.remote!.forward(target, applicant, { code: accepted ? 1002 : 1003, messageId: `answer-${applicant.id}-${Date.now()}` });
     if (accepted) await this.store.setMember(target.id, applicant.id, 'member', '');
     else await this.store.removeMember(target.id, applicant.id);
     await this.bus.publish([applicant.id], { type: 'application-answered', group: ref(target), accepted });
@@ -118,15 +140,18 @@ export class MonsterService {
   }
 
   /** 1004: unfriend a person (or withdraw / decline a request), or leave a group or channel. */
-  async deleteRelation(sender: Account, target: Account): Promise<Outcome> {
+  async deleteRelation(sender: Account, target: Account, messageId = ''): Promise<Outcome> {
+    const tellRemote = () => this.remote!.forward(sender, target, { code: 1004, messageId: messageId || `leave-${Date.now()}` });
     if (!isGroupLike(target)) {
       if (target.id === sender.id) return failed(Status.BadRequest, 'cannot leave oneself');
+      if (isRemoteAccount(target) && !isRemoteAccount(sender)) await tellRemote();
       const result = await this.friends.relate(sender, target, remove);
       return result.ok ? success(undefined) : failed(Status.NotFound, 'no relation');
     }
     const role = await this.store.roleOf(target.id, sender.id);
     if (!role) return failed(Status.NotFound, 'not a member');
     if (role === 'owner') return failed(Status.Conflict, 'the owner deletes the group instead of leaving it');
+    if (isRemoteAccount(target)) await tellRemote();
     await this.store.removeMember(target.id, sender.id);
     await this.bus.publish([sender.id], { type: 'membership-ended', group: ref(target), member: ref(sender), reason: 'left' });
     return success(undefined);
@@ -140,6 +165,7 @@ export class MonsterService {
     const memberRole = await this.store.roleOf(group.id, member.id);
     if (!memberRole) return failed(Status.NotFound, 'not a member');
     if (memberRole === 'owner' || (memberRole === 'admin' && actorRole !== 'owner')) return failed(Status.Forbidden, 'cannot remove an owner or a fellow admin');
+    if (isRemoteAccount(member)) await this.remote!.forward(group, member, { code: 1004, messageId: `removed-${member.id}-${Date.now()}`, reason: 'removed' });
     await this.store.removeMember(group.id, member.id);
     await this.bus.publish([member.id], { type: 'membership-ended', group: ref(group), member: ref(member), reason: 'removed' });
     return success(undefined);
@@ -151,20 +177,32 @@ export class MonsterService {
    */
   async send(sender: Account, target: Account, messageId: string, text: string, session: UserSession | null): Promise<Outcome<{ message: StoredMessage; seq: number | null }>> {
     let recipients: string[];
+    const createdAt = Date.now();
     if (isGroupLike(target)) {
       const role = await this.store.roleOf(target.id, sender.id);
       if (!canPost(target.kind as 2 | 3, role)) {
         return failed(Status.Forbidden, role && role !== 'pending' ? 'only the owner and admins post in a channel' : 'not a member');
       }
-      recipients = await this.store.memberIdsOf(target.id, ACTIVE_ROLES);
+      const remoteMembers = await this.remoteMembersOf(target);
+      const remoteIds = new Set(remoteMembers.map((m) => m.id));
+      recipients = (await this.store.memberIdsOf(target.id, ACTIVE_ROLES)).filter((id) => !remoteIds.has(id));
+      // Queued before the local commit, so a crash between the two cannot lose the remote
+      // copies; a resend queues it again and the remote servers drop the repeat.
+      if (remoteMembers.length) {
+        await this.remote!.fanOut(target, remoteMembers, {
+          code: 2010, messageId: postKey(sender.id, messageId), author: this.addressOf(sender), authorType: String(sender.kind),
+          authorName: sender.name, clientMessageId: messageId, text, time: createdAt,
+        });
+      }
     } else {
       if (target.id === sender.id) return failed(Status.BadRequest, 'cannot message oneself');
       const friends = session ? session.friends.has(target.id) : (await this.store.relation(sender.id, target.id)).mine?.state === 'friend';
       if (!friends) return failed(Status.Forbidden, 'not friends');
-      recipients = [sender.id, target.id];
+      if (isRemoteAccount(target)) await this.remote!.forward(sender, target, { code: 2001, messageId, text });
+      recipients = localOnly(sender, target);
     }
     const appended = await this.store.appendMessage(
-      { messageId, sender: ref(sender), target: ref(target), conversation: conversationKey(sender.id, target.id, isGroupLike(target)), text, createdAt: Date.now() },
+      { messageId, sender: ref(sender), target: ref(target), conversation: conversationKey(sender.id, target.id, isGroupLike(target)), text, createdAt },
       recipients,
     );
     if (appended.duplicate) {
@@ -188,12 +226,28 @@ export class MonsterService {
       return failed(Status.NotFound, 'no such message');
     }
     if (target && message.target.id !== target.id) return failed(Status.NotFound, 'no such message in this conversation');
-    if (message.recalledAt !== null) return success(undefined);
     const now = Date.now();
-    if (now - message.createdAt > this.options.recallWindowMs) return failed(Status.Gone, 'the recall window has passed');
-    const recipients = message.target.kind === AccountKind.Person
-      ? [message.sender.id, message.target.id]
-      : await this.store.memberIdsOf(message.target.id, ACTIVE_ROLES);
+    if (message.recalledAt === null && now - message.createdAt > this.options.recallWindowMs) return failed(Status.Gone, 'the recall window has passed');
+    const conversationWith = target ?? (await this.store.accountById(message.target.id));
+    if (!conversationWith) return success(undefined);
+    // Remote copies are told first (again, if this is a retry: they drop repeats).
+    let recipients: string[];
+    if (message.target.kind === AccountKind.Person) {
+      if (isRemoteAccount(conversationWith) && !isRemoteAccount(sender)) {
+        await this.remote!.forward(sender, conversationWith, { code: 2004, messageId: `recall-${recallMessageId}`.slice(0, 128), recallMessageId });
+      }
+      recipients = localOnly(sender, conversationWith);
+    } else {
+      const remoteMembers = await this.remoteMembersOf(conversationWith);
+      if (remoteMembers.length) {
+        await this.remote!.fanOut(conversationWith, remoteMembers, {
+          code: 2011, messageId: `r${postKey(sender.id, recallMessageId)}`, author: this.addressOf(sender), recallMessageId, time: now,
+        });
+      }
+      const remoteIds = new Set(remoteMembers.map((m) => m.id));
+      recipients = (await this.store.memberIdsOf(message.target.id, ACTIVE_ROLES)).filter((id) => !remoteIds.has(id));
+    }
+    if (message.recalledAt !== null) return success(undefined);
     const recalled = { ...message, recalledAt: now };
     const seqs = await this.store.recallMessage(message.id, now, recipients);
     await this.publishInbox(seqs, InboxKind.Recall, recalled, session?.id);
@@ -245,6 +299,8 @@ export class MonsterService {
     if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
     if ((await this.store.roleOf(group.id, actor.id)) !== 'owner') return failed(Status.Forbidden, 'only the owner deletes a group');
     const members = await this.store.membersOf(group.id);
+    const remoteMembers = members.filter((m) => isRemoteAccount(m.account)).map((m) => m.account);
+    if (remoteMembers.length) await this.remote!.fanOut(group, remoteMembers, { code: 1004, messageId: `deleted-${group.id}`, reason: 'deleted' });
     await this.store.deleteAccount(group.id);
     this.cache.forget(group.account);
     for (const m of members) {
@@ -300,7 +356,16 @@ export class MonsterService {
     return success(undefined);
   }
 
-  private async publishInbox(seqs: Map<string, number>, kind: InboxKind, message: StoredMessage, originSession: string | undefined) {
+  /** A group's members on other servers; none without federation. */
+  private async remoteMembersOf(group: Account) {
+    return this.remote ? this.store.federation().remoteMembersOf(group.id, ACTIVE_ROLES) : [];
+  }
+
+  private addressOf(a: Account): string {
+    return isRemoteAccount(a) ? a.account : `@${a.account}:${this.options.domain}`;
+  }
+
+  async publishInbox(seqs: Map<string, number>, kind: InboxKind, message: StoredMessage, originSession: string | undefined) {
     await Promise.all(
       [...seqs].map(([userId, seq]) => this.bus.publish([userId], { type: 'inbox', entry: { seq, kind, message }, ...(originSession ? { originSession } : {}) })),
     );

@@ -1,4 +1,4 @@
-import type { Account, FriendRequestView, FriendView } from '../domain/account.js';
+import { isRemoteAccount, type Account, type FriendRequestView, type FriendView } from '../domain/account.js';
 
 /** A friend as one particular user sees them: under that user's alias, if any. */
 export function friendView(peer: Account, alias: string, online: boolean): FriendView {
@@ -11,9 +11,11 @@ export function friendView(peer: Account, alias: string, online: boolean): Frien
     birthday: peer.birthday,
     sign: peer.sign,
     online,
+    // Remote friends also carry their Monster address (their `account` is that address).
+    ...(isRemoteAccount(peer) ? { address: peer.account } : {}),
   };
 }
 
 export function requestView(from: Account, to: string, note: string): FriendRequestView {
-  return { id: from.id, account: from.account, name: from.name, to, note };
+  return { id: from.id, account: from.account, name: from.name, to, note, ...(isRemoteAccount(from) ? { address: from.account } : {}) };
 }

@@ -93,6 +93,53 @@ function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
       await db.schema.createIndex('inbox_message').on('inbox').column('message_id').execute();
     },
   },
+
+  '0003_federation': {
+    async up(db: Kysely<any>) {
+      // Remote accounts are named by their full address, longer than a local name.
+      if (kind === 'postgres') await db.schema.alterTable('accounts').alterColumn('account', (c) => c.setDataType('varchar(400)')).execute();
+
+      await db.schema
+        .createTable('federation_keys')
+        .addColumn('key_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('private_key', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      // Frames waiting for a remote server, delivered in id order per destination.
+      await db.schema
+        .createTable('federation_outbox')
+        .addColumn('id', kind === 'postgres' ? 'bigserial' : 'integer', (c) => (kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('destination', 'varchar(300)', (c) => c.notNull())
+        .addColumn('actor_id', 'varchar(32)', (c) => c.notNull())
+        .addColumn('frame', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('federation_outbox_destination').on('federation_outbox').columns(['destination', 'id']).execute();
+
+      // What each remote frame was answered, so a redelivery gets the same answer and no second effect.
+      await db.schema
+        .createTable('federation_received')
+        .addColumn('origin', 'varchar(300)', (c) => c.notNull())
+        .addColumn('sender', 'varchar(400)', (c) => c.notNull())
+        .addColumn('code', 'integer', (c) => c.notNull())
+        .addColumn('message_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('answer', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federation_received_pk', ['origin', 'sender', 'code', 'message_id'])
+        .execute();
+      await db.schema.createIndex('federation_received_at').on('federation_received').column('received_at').execute();
+
+      // Operators' allow and block rules for remote servers.
+      await db.schema
+        .createTable('federation_peers')
+        .addColumn('domain', 'varchar(300)', (c) => c.primaryKey())
+        .addColumn('rule', 'varchar(8)', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
   };
 }
 

@@ -3,6 +3,7 @@ import type { Account, AccountKind, AccountRef } from '../domain/account.js';
 import type { InboxEntry, InboxKind, NewMessage, StoredMessage } from '../domain/message.js';
 import type { InfoTitle, JoinPolicy, Role } from '../domain/monster.js';
 import type { Edge, RelationPair } from '../domain/relation.js';
+import { FederationStore } from './federation-store.js';
 import { migrationProvider } from './migrations.js';
 import { SqliteMessageLog } from './sqlite-message-log.js';
 import type { AccountsTable, Database, RelationsTable } from './schema.js';
@@ -85,6 +86,11 @@ export class SqlStore implements Store {
   ) {}
 
   private sqliteLogInstance: SqliteMessageLog | null = null;
+  private federationStore: FederationStore | null = null;
+
+  federation(): FederationStore {
+    return (this.federationStore ??= new FederationStore(this.db));
+  }
 
   /** The SQLite message log (it keeps the inbox counters; accounts.inbox_seq is PostgreSQL's). */
   private log(): SqliteMessageLog {
@@ -153,6 +159,7 @@ export class SqlStore implements Store {
       .selectAll()
       .where('kind', '=', 1)
       .where('id', '!=', excludeId)
+      .where('account', 'not like', '@%')
       .where((eb) =>
         eb.or([
           eb('account', '=', query.toLowerCase()),

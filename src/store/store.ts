@@ -2,6 +2,7 @@ import type { Account } from '../domain/account.js';
 import type { InboxEntry, NewMessage, StoredMessage } from '../domain/message.js';
 import type { Role } from '../domain/monster.js';
 import type { RelationPair } from '../domain/relation.js';
+import type { FederationStore } from './federation-store.js';
 
 export interface AccountRecord extends Account {
   passwordHash: string;
@@ -48,6 +49,8 @@ export interface Store {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Federation's tables in the same database. */
+  federation(): FederationStore;
 
   /** False when the account name is taken. */
   createAccount(account: AccountRecord): Promise<boolean>;

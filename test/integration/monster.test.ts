@@ -43,14 +43,14 @@ describe.each(backends)('Monster protocol on %s', (backendName) => {
       await u.session.close();
     });
 
-    it('answers 1000 on the login socket for any local address form, 404 for unknown, 502 for remote, 400 for nonsense', async () => {
+    it('answers 1000 on the login socket for any local address form, 404 for unknown, 502 for an unreachable server, 400 for nonsense', async () => {
       const a = await registerAndLogin(server);
       const b = await registerAndLogin(server);
       for (const to of [addr(b), `@${b.account}:user:localhost`]) {
         expect(await a.session.request({ code: '1000', to })).toMatchObject({ statusCode: '100', address: addr(b) });
       }
       expect(await a.session.request({ code: '1000', to: addr('nobody-here') })).toMatchObject({ statusCode: '404', error: 'no such account' });
-      expect(await a.session.request({ code: '1000', to: `@${b.account}:elsewhere:localhost` })).toMatchObject({ statusCode: '502' });
+      expect(await a.session.request({ code: '1000', to: `@${b.account}:elsewhere:localhost` })).toMatchObject({ statusCode: '404' });
       expect(await a.session.request({ code: '1000', to: `@${b.account}:other.example` })).toMatchObject({ statusCode: '502' });
       expect(await a.session.request({ code: '1000', to: 'bob' })).toMatchObject({ statusCode: '400', error: 'not an address' });
       expect(await a.session.request({ code: '1000' })).toMatchObject({ statusCode: '400', error: 'to missing' });

@@ -1,0 +1,129 @@
+import type { WebSocket } from '@fastify/websocket';
+import type { FastifyPluginAsync } from 'fastify';
+import { addressDomain, formatAddress, parseAddress } from '../domain/address.js';
+import { Status } from '../domain/monster.js';
+import type { MonsterHandler } from '../monster/handler.js';
+import { refusal } from '../monster/render.js';
+import type { Services } from '../service/index.js';
+import type { AccountRecord } from '../store/store.js';
+import type { Federation } from './federation.js';
+import { KEYS_PATH } from './key-directory.js';
+import { LINK_PATH, MAX_LINK_FRAME_BYTES, type Frame } from './link.js';
+
+export interface InboundOptions {
+  federation: Federation;
+  handler: MonsterHandler;
+  services: Services;
+  /** Frames one origin may have waiting; beyond it its link is closed. */
+  maxPendingFrames: number;
+}
+
+/** What a remote person may ask of accounts here (not: profile, sync or group creation, which act on oneself). */
+const PERSON_CODES = new Set([1000, 1001, 1002, 1003, 1004, 2001, 2004, 3002, 3102, 3103, 3104, 3105, 3106]);
+/** What a remote group or channel tells its members here. */
+const GROUP_CODES = new Set([1002, 1003, 1004, 2010, 2011]);
+
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The federation door: the key document at the well-known URL, and the WebSocket that
+ * other servers open after a signed handshake (checked before the upgrade: a refused
+ * server gets HTTP 401/403 with the reason). Frames are handled in order per origin.
+ */
+export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app, { federation, handler, services, maxPendingFrames }) => {
+  const queues = new Map<string, { tail: Promise<void>; waiting: number }>();
+
+  app.get(KEYS_PATH, async () => federation.keyDocument());
+
+  app.route({
+    method: 'GET',
+    url: LINK_PATH,
+    preValidation: async (request, reply) => {
+      const result = await federation.authenticate(request.headers.authorization);
+      if ('status' in result) return reply.code(result.status).send({ statusCode: String(result.status), reason: result.reason });
+      (request as unknown as { origin: string }).origin = result.origin;
+    },
+    handler: async (_request, reply) => reply.code(426).send({ statusCode: '426', reason: 'federation links are WebSockets' }),
+    wsHandler: (socket, request) => {
+      const origin = (request as unknown as { origin: string }).origin;
+      request.log.info({ origin }, 'federation link opened');
+      let queue = queues.get(origin);
+      if (!queue) queues.set(origin, (queue = { tail: Promise.resolve(), waiting: 0 }));
+      const q = queue;
+      socket.on('message', (data: Buffer, binary: boolean) => {
+        if (binary || data.length > MAX_LINK_FRAME_BYTES) return socket.close(1003, 'frames are JSON text');
+        if (q.waiting >= maxPendingFrames) return socket.close(1008, 'Too Many Frames');
+        q.waiting++;
+        q.tail = q.tail
+          .then(() => serveEnvelope(socket, origin, data))
+          .catch((err) => request.log.error({ err, origin }, 'federation frame failed'))
+          .finally(() => q.waiting--);
+      });
+    },
+  });
+
+  async function serveEnvelope(socket: WebSocket, origin: string, data: Buffer): Promise<void> {
+    let envelope: { id?: unknown; frame?: unknown };
+    try {
+      envelope = JSON.parse(data.toString('utf8'));
+    } catch {
+      return void socket.close(1007, 'malformed JSON');
+    }
+    if (typeof envelope.id !== 'number' || typeof envelope.frame !== 'object' || envelope.frame === null || Array.isArray(envelope.frame)) {
+      return void socket.close(1007, 'not an envelope');
+    }
+    const frame = envelope.frame as Frame;
+    const answer = await federation.receive(origin, frame, (sender) => dispatch(sender, frame));
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return void socket.close(1013, 'Too Slow');
+    socket.send(JSON.stringify({ id: envelope.id, answer }));
+  }
+
+  /** A local account an address of this server names, or null. */
+  async function localAccount(address: unknown): Promise<AccountRecord | null> {
+    if (typeof address !== 'string' || !handler.isLocal(address)) return null;
+    return services.monster.accountByName(parseAddress(address)!.name);
+  }
+
+  async function dispatch(sender: AccountRecord | null, frame: Frame): Promise<Frame> {
+    const messageId = typeof frame.messageId === 'string' ? frame.messageId : '';
+    const code = Number(frame.code);
+    const no = (status: number, reason: string) => refusal(messageId, code, status, reason);
+    if (typeof frame.to !== 'string' || !handler.isLocal(frame.to)) return no(Status.NotFound, 'to is not an address of this server');
+
+    if (sender === null || sender.kind === 1) {
+      if (!PERSON_CODES.has(code)) return no(Status.BadRequest, 'not available to accounts of other servers');
+      return handler.handle(frame, { sender, session: null, endpoint: null });
+    }
+
+    if (!GROUP_CODES.has(code)) return no(Status.BadRequest, 'not available to groups of other servers');
+    const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }) =>
+      o.ok ? { messageId, code: String(code), statusCode: String(Status.Done) } : no(o.status, o.reason);
+    const events = services.remoteEvents;
+    if (code === 1002 || code === 1003 || code === 1004) {
+      const member = await localAccount(frame.to);
+      if (!member) return no(Status.NotFound, 'no such account');
+      return outcome(await events.membershipChanged(sender, member, code, typeof frame.reason === 'string' ? frame.reason : ''));
+    }
+    const members = (await Promise.all((Array.isArray(frame.members) ? frame.members.slice(0, 100_000) : []).map(localAccount))).filter((m) => m !== null);
+    const author = await authorOf(frame);
+    if (!author) return no(Status.BadRequest, 'author missing');
+    const time = typeof frame.time === 'number' && Number.isFinite(frame.time) ? frame.time : Date.now();
+    const clientMessageId = code === 2010 ? frame.clientMessageId : frame.recallMessageId;
+    if (typeof clientMessageId !== 'string' || !clientMessageId || clientMessageId.length > 128) return no(Status.BadRequest, 'messageId missing');
+    if (code === 2010) {
+      if (typeof frame.text !== 'string' || frame.text.length > MAX_LINK_FRAME_BYTES) return no(Status.BadRequest, 'text missing');
+      return outcome(await events.groupPost(sender, author, members, clientMessageId, frame.text, time));
+    }
+    return outcome(await events.groupRecall(sender, author, members, clientMessageId, time));
+  }
+
+  /** The author of a group post: a local account, or the stand-in of a remote one. */
+  async function authorOf(frame: Frame): Promise<AccountRecord | null> {
+    const parsed = typeof frame.author === 'string' ? parseAddress(frame.author) : null;
+    if (!parsed) return null;
+    if (handler.isLocal(frame.author as string)) return services.monster.accountByName(parsed.name);
+    if (addressDomain(parsed) === federation.domain) return null;
+    return federation.standIn(formatAddress(parsed), frame.authorType, frame.authorName);
+  }
+};

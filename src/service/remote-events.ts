@@ -1,0 +1,93 @@
+import { isRemoteAccount, type Account, type AccountRef } from '../domain/account.js';
+import { InboxKind } from '../domain/message.js';
+import { ApplyType, Status } from '../domain/monster.js';
+import { admit, request } from '../domain/relation.js';
+import type { Bus } from '../bus/bus.js';
+import type { Store } from '../store/store.js';
+import { failed, success, type Outcome } from './errors.js';
+import type { FriendService } from './friends.js';
+import { isGroupLike, type MonsterService } from './monster.js';
+import type { Frame } from './remote.js';
+
+const ref = (a: Account): AccountRef => ({ id: a.id, account: a.account, kind: a.kind });
+
+/**
+ * What other servers tell this one: answers to frames it queued for local users, and what
+ * remote groups and channels do to their members here (posts, recalls, membership).
+ */
+export class RemoteEventService {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly friends: FriendService,
+    private readonly monster: MonsterService,
+  ) {}
+
+  /**
+   * The remote's answer to a queued frame. An application's outcome is mirrored here (the
+   * remote decided it); the user hears answers nobody waited for, and refusals.
+   */
+  async answered(actorId: string, frame: Frame, answer: Frame, awaited: boolean): Promise<void> {
+    const actor = await this.store.accountById(actorId);
+    if (!actor || isRemoteAccount(actor)) return;
+    const target = typeof frame.to === 'string' ? await this.store.accountByName(frame.to) : null;
+    const code = Number(frame.code);
+    const status = Number(answer.statusCode);
+    if (code === 1001 && status === Status.Info && target) {
+      const type = Number(answer.type);
+      const note = typeof frame.note === 'string' ? frame.note : '';
+      if (isGroupLike(target)) {
+        if (type === ApplyType.Accepted) await this.store.setMember(target.id, actor.id, 'member', '');
+        else if (type === ApplyType.Pending) await this.store.setMember(target.id, actor.id, 'pending', note);
+      } else if (type === ApplyType.Accepted) {
+        await this.friends.relate(actor, target, admit);
+      } else if (type === ApplyType.Pending) {
+        await this.friends.relate(actor, target, (pair) => request(pair, note));
+      }
+    }
+    const unheard = !awaited && (status >= 400 || code === 1001 || (target !== null && isGroupLike(target)));
+    if (unheard) {
+      await this.bus.publish([actor.id], { type: 'remote-answer', frame: { ...answer, messageId: frame.messageId, code: String(code) } });
+    }
+  }
+
+  /** A remote group accepted (1002) or refused (1003) a local applicant, or ended a membership (1004). */
+  async membershipChanged(group: Account, member: Account, code: number, reason: string): Promise<Outcome> {
+    if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
+    if (code === 1002) {
+      await this.store.setMember(group.id, member.id, 'member', '');
+      await this.bus.publish([member.id], { type: 'application-answered', group: ref(group), accepted: true });
+      return success(undefined);
+    }
+    const was = await this.store.removeMember(group.id, member.id);
+    if (code === 1003) await this.bus.publish([member.id], { type: 'application-answered', group: ref(group), accepted: false });
+    else if (was) await this.bus.publish([member.id], { type: 'membership-ended', group: ref(group), member: ref(member), reason: reason === 'deleted' ? 'deleted' : 'removed' });
+    return success(undefined);
+  }
+
+  /** A post of a remote group, for its members on this server. */
+  async groupPost(group: Account, author: Account, members: Account[], clientMessageId: string, text: string, time: number): Promise<Outcome> {
+    if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
+    // The group is the authority on who its members are.
+    for (const m of members) {
+      const role = await this.store.roleOf(group.id, m.id);
+      if (!role || role === 'pending') await this.store.setMember(group.id, m.id, 'member', '');
+    }
+    const appended = await this.store.appendMessage(
+      { messageId: clientMessageId, sender: ref(author), target: ref(group), conversation: group.id, text, createdAt: time },
+      members.map((m) => m.id),
+    );
+    if (!appended.duplicate) await this.monster.publishInbox(appended.seqs, InboxKind.Message, appended.message, undefined);
+    return success(undefined);
+  }
+
+  /** A recall in a remote group, for its members on this server. */
+  async groupRecall(group: Account, author: Account, members: Account[], recallMessageId: string, time: number): Promise<Outcome> {
+    const message = await this.store.messageBySender(author.id, recallMessageId);
+    if (!message || message.target.id !== group.id) return failed(Status.NotFound, 'no such message');
+    if (message.recalledAt !== null) return success(undefined);
+    const seqs = await this.store.recallMessage(message.id, time, members.map((m) => m.id));
+    await this.monster.publishInbox(seqs, InboxKind.Recall, { ...message, recalledAt: time }, undefined);
+    return success(undefined);
+  }
+}

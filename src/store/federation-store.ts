@@ -1,0 +1,184 @@
+import type { Generated, Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+type FederationKeysTable = {
+  key_id: string;
+  private_key: string;
+  public_key: string;
+  created_at: number;
+};
+
+type FederationOutboxTable = {
+  id: Generated<number>;
+  destination: string;
+  actor_id: string;
+  frame: string;
+  created_at: number;
+};
+
+type FederationReceivedTable = {
+  origin: string;
+  sender: string;
+  code: number;
+  message_id: string;
+  answer: string;
+  received_at: number;
+};
+
+type FederationPeersTable = {
+  domain: string;
+  rule: string;
+  updated_at: number;
+};
+
+type FederationTables = {
+  federation_keys: FederationKeysTable;
+  federation_outbox: FederationOutboxTable;
+  federation_received: FederationReceivedTable;
+  federation_peers: FederationPeersTable;
+};
+
+export interface ServerKey {
+  keyId: string;
+  /** PKCS#8 PEM. */
+  privateKey: string;
+  /** Raw 32-byte Ed25519 public key, base64. */
+  publicKey: string;
+}
+
+export interface OutboxEntry {
+  id: number;
+  destination: string;
+  /** The local account the frame acts for: late answers are told to them. */
+  actorId: string;
+  frame: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface ReceivedKey {
+  origin: string;
+  sender: string;
+  code: number;
+  messageId: string;
+}
+
+export interface RemoteMember {
+  id: string;
+  /** The member's address. */
+  account: string;
+  kind: number;
+}
+
+export type PeerRule = 'allow' | 'block';
+
+/** What federation keeps: the server key, the outbox, answers already given, peer rules. */
+export class FederationStore {
+  private readonly db: Kysely<Database & FederationTables>;
+
+  constructor(db: Kysely<Database>) {
+    this.db = db.withTables<FederationTables>();
+  }
+
+  /** The server's key; the first caller's candidate is kept if none exists yet. */
+  async serverKey(candidate: () => ServerKey): Promise<ServerKey> {
+    const existing = await this.db.selectFrom('federation_keys').selectAll().orderBy('created_at').limit(1).executeTakeFirst();
+    if (existing) return { keyId: existing.key_id, privateKey: existing.private_key, publicKey: existing.public_key };
+    const key = candidate();
+    await this.db
+      .insertInto('federation_keys')
+      .values({ key_id: key.keyId, private_key: key.privateKey, public_key: key.publicKey, created_at: Date.now() })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    // Another node may have won the race: everyone uses the oldest key.
+    return this.serverKey(() => key);
+  }
+
+  async enqueue(destination: string, actorId: string, frame: Record<string, unknown>): Promise<number> {
+    const row = await this.db
+      .insertInto('federation_outbox')
+      .values({ destination, actor_id: actorId, frame: JSON.stringify(frame), created_at: Date.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async pending(destination: string, afterId: number, limit: number): Promise<OutboxEntry[]> {
+    const rows = await this.db
+      .selectFrom('federation_outbox')
+      .selectAll()
+      .where('destination', '=', destination)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), destination: r.destination, actorId: r.actor_id, frame: JSON.parse(r.frame), createdAt: Number(r.created_at) }));
+  }
+
+  async delivered(id: number): Promise<void> {
+    await this.db.deleteFrom('federation_outbox').where('id', '=', id).execute();
+  }
+
+  /** Destinations with frames waiting, and how many each. */
+  async outboxDepths(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('federation_outbox')
+      .select(['destination', (eb) => eb.fn.countAll<number>().as('depth')])
+      .groupBy('destination')
+      .execute();
+    return new Map(rows.map((r) => [r.destination, Number(r.depth)]));
+  }
+
+  async answerGiven(key: ReceivedKey): Promise<Record<string, unknown> | null> {
+    const row = await this.db
+      .selectFrom('federation_received')
+      .select('answer')
+      .where('origin', '=', key.origin)
+      .where('sender', '=', key.sender)
+      .where('code', '=', key.code)
+      .where('message_id', '=', key.messageId)
+      .executeTakeFirst();
+    return row ? JSON.parse(row.answer) : null;
+  }
+
+  async rememberAnswer(key: ReceivedKey, answer: Record<string, unknown>): Promise<void> {
+    await this.db
+      .insertInto('federation_received')
+      .values({ origin: key.origin, sender: key.sender, code: key.code, message_id: key.messageId, answer: JSON.stringify(answer), received_at: Date.now() })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async forgetAnswersBefore(at: number): Promise<number> {
+    const result = await this.db.deleteFrom('federation_received').where('received_at', '<', at).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** A group's members that are accounts of other servers (their names are addresses). */
+  async remoteMembersOf(groupId: string, roles: readonly string[]): Promise<RemoteMember[]> {
+    return this.db
+      .selectFrom('members')
+      .innerJoin('accounts', 'accounts.id', 'members.member_id')
+      .select(['accounts.id', 'accounts.account', 'accounts.kind'])
+      .where('members.group_id', '=', groupId)
+      .where('members.role', 'in', [...roles])
+      .where('accounts.account', 'like', '@%')
+      .execute() as Promise<RemoteMember[]>;
+  }
+
+  async peerRules(): Promise<Map<string, PeerRule>> {
+    const rows = await this.db.selectFrom('federation_peers').selectAll().execute();
+    return new Map(rows.map((r) => [r.domain, r.rule as PeerRule]));
+  }
+
+  async setPeerRule(domain: string, rule: PeerRule | null): Promise<void> {
+    if (rule === null) {
+      await this.db.deleteFrom('federation_peers').where('domain', '=', domain).execute();
+      return;
+    }
+    await this.db
+      .insertInto('federation_peers')
+      .values({ domain, rule, updated_at: Date.now() })
+      .onConflict((oc) => oc.column('domain').doUpdateSet({ rule, updated_at: Date.now() }))
+      .execute();
+  }
+}
