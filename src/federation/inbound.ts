@@ -89,9 +89,8 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
     const messageId = typeof frame.messageId === 'string' ? frame.messageId : '';
     const code = Number(frame.code);
     const no = (status: number, reason: string) => refusal(messageId, code, status, reason);
-    if (typeof frame.to !== 'string' || !handler.isLocal(frame.to)) return no(Status.NotFound, 'to is not an address of this server');
-
     if (sender === null || sender.kind === 1) {
+      if (typeof frame.to !== 'string' || !handler.isLocal(frame.to)) return no(Status.NotFound, 'to is not an address of this server');
       if (!PERSON_CODES.has(code)) return no(Status.BadRequest, 'not available to accounts of other servers');
       return handler.handle(frame, { sender, session: null, endpoint: null });
     }
@@ -100,12 +99,17 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
     const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }) =>
       o.ok ? { messageId, code: String(code), statusCode: String(Status.Done) } : no(o.status, o.reason);
     const events = services.remoteEvents;
+    // A group names its members here: one in `to`, or many in `members` (fan-out).
+    const named: unknown[] = Array.isArray(frame.members) ? frame.members.slice(0, 100_000) : [frame.to];
+    const members = (await Promise.all(named.map(localAccount))).filter((m) => m !== null);
     if (code === 1002 || code === 1003 || code === 1004) {
-      const member = await localAccount(frame.to);
-      if (!member) return no(Status.NotFound, 'no such account');
-      return outcome(await events.membershipChanged(sender, member, code, typeof frame.reason === 'string' ? frame.reason : ''));
+      if (members.length === 0) return no(Status.NotFound, 'no such account');
+      for (const member of members) {
+        const changed = await events.membershipChanged(sender, member, code, typeof frame.reason === 'string' ? frame.reason : '');
+        if (!changed.ok) return outcome(changed);
+      }
+      return outcome({ ok: true });
     }
-    const members = (await Promise.all((Array.isArray(frame.members) ? frame.members.slice(0, 100_000) : []).map(localAccount))).filter((m) => m !== null);
     const author = await authorOf(frame);
     if (!author) return no(Status.BadRequest, 'author missing');
     const time = typeof frame.time === 'number' && Number.isFinite(frame.time) ? frame.time : Date.now();

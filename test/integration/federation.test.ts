@@ -1,5 +1,8 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeText, encodeText } from '../../client/monster.js';
+import { createHandshake, formatHandshake } from '../../src/federation/handshake.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
 import { startFederatedServer, type FederatedServer } from '../support/federation.js';
 import { registerAndLogin, type User } from '../support/server.js';
@@ -75,5 +78,81 @@ describe.each(backends)('federation between two servers on %s', (backendName) =>
     await bob.session.next((f) => f.code === 1004);
     expect(await bob.session.request({ code: '2001', to: at(a, alice), text: encodeText('still there?') })).toMatchObject({ statusCode: '403' });
     await Promise.all([alice.session.close(), bob.session.close()]);
+  });
+
+  it('joins a remote group with its pass, posts to it, gets its posts and recalls, and leaves', async () => {
+    const bob = await registerAndLogin(b);
+    const alice = await registerAndLogin(a);
+    const name = `club${Date.now().toString(36)}`;
+    const group = `@${name}:${b.domain}`;
+    expect(await bob.session.request({ code: '3101', name, accountType: '2', nickname: 'Club', policy: 'pass', pass: 'sesame' })).toMatchObject({ statusCode: '200', address: group });
+
+    expect(await alice.session.request({ code: '1000', to: group })).toMatchObject({ statusCode: '100', accountType: '2', nickname: 'Club', policy: 'pass' });
+    expect(await alice.session.request({ code: '1001', to: group, pass: 'wrong' })).toMatchObject({ statusCode: '100', type: '3' });
+    expect(await alice.session.request({ code: '1001', to: group, pass: 'sesame' })).toMatchObject({ statusCode: '100', type: '1' });
+    const members = await bob.session.request({ code: '3106', to: group });
+    expect((members.members as { address: string }[]).map((m) => m.address).sort()).toEqual([at(a, alice), at(b, bob)].sort());
+
+    const posted = await alice.session.request({ code: '2001', to: group, text: encodeText('hello club'), messageId: 'g-1' });
+    expect(posted).toMatchObject({ messageId: 'g-1', code: '2001', statusCode: '200' });
+    const atBob = await bob.session.next(isPush('2001'));
+    expect(atBob).toMatchObject({ from: at(a, alice), to: group, messageId: 'g-1' });
+    // The group fans the post back out to its members on A, the author's own sessions included.
+    const atAlice = await alice.session.next(isPush('2001'));
+    expect(atAlice).toMatchObject({ from: at(a, alice), to: group, messageId: 'g-1' });
+    expect(decodeText(String(atAlice.text))).toBe('hello club');
+
+    expect(await bob.session.request({ code: '2001', to: group, text: encodeText('welcome'), messageId: 'g-2' })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next((f) => isPush('2001')(f) && f.messageId === 'g-2')).toMatchObject({ from: at(b, bob), to: group });
+    const history = await alice.session.request({ code: '3002', to: group });
+    expect((history.messages as { messageId: string }[]).map((m) => m.messageId)).toEqual(['g-1', 'g-2']);
+
+    expect(await alice.session.request({ code: '2004', to: group, recallMessageId: 'g-1' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.next(isPush('2004'))).toMatchObject({ recallMessageId: 'g-1' });
+    expect(await alice.session.next(isPush('2004'))).toMatchObject({ recallMessageId: 'g-1', to: group });
+
+    expect(await alice.session.request({ code: '1004', to: group })).toMatchObject({ statusCode: '200' });
+    await expect.poll(async () => ((await bob.session.request({ code: '3106', to: group })).members as unknown[]).length).toBe(1);
+    expect(await alice.session.request({ code: '2001', to: group, text: encodeText('let me back'), messageId: 'g-3' })).toMatchObject({ statusCode: '403' });
+    await Promise.all([alice.session.close(), bob.session.close()]);
+  });
+
+  it('refuses a forged origin, a replayed or expired handshake, one for another server, and a from of another domain', async () => {
+    const open = (header: string) =>
+      new Promise<{ status: number; body: string } | WebSocket>((resolve) => {
+        const ws = new WebSocket(`ws://${b.domain}/.well-known/monami/federation`, { headers: { authorization: header } });
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+      });
+    const identity = a.monami.federation!.identity;
+    const signAsA = (text: string) => identity.sign(text);
+
+    // A genuine handshake opens a link; sent again, it is refused.
+    const genuine = formatHandshake(createHandshake(a.domain, b.domain, identity.keyId, signAsA));
+    const link = await open(genuine);
+    expect(link).toBeInstanceOf(WebSocket);
+    expect(await open(genuine)).toMatchObject({ status: 401, body: expect.stringContaining('handshake replayed') });
+
+    // Claiming to be A, signed with another key.
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const forged = formatHandshake(createHandshake(a.domain, b.domain, identity.keyId, (text) => sign(null, Buffer.from(text), privateKey).toString('base64url')));
+    expect(await open(forged)).toMatchObject({ status: 401, body: expect.stringContaining('bad signature') });
+    // Made for another server, or too old.
+    expect(await open(formatHandshake(createHandshake(a.domain, 'c.example', identity.keyId, signAsA)))).toMatchObject({ status: 401, body: expect.stringContaining('another server') });
+    expect(await open(formatHandshake(createHandshake(a.domain, b.domain, identity.keyId, signAsA, Date.now() - 10 * 60_000)))).toMatchObject({ status: 401, body: expect.stringContaining('expired') });
+    expect(await open('Bearer nonsense')).toMatchObject({ status: 401, body: expect.stringContaining('malformed') });
+
+    // On an authenticated link, a frame whose from belongs to another server is refused.
+    const bob = await registerAndLogin(b);
+    const ws = link as WebSocket;
+    const answer = new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
+    ws.send(JSON.stringify({ id: 1, frame: { code: 1001, messageId: 'spoof', from: `@mallory:${b.domain}`, to: at(b, bob), note: 'hi' } }));
+    expect(await answer).toMatchObject({ id: 1, answer: { statusCode: '403', error: 'from does not belong to the sending server' } });
+    ws.close();
+    await bob.session.close();
   });
 });
