@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MinamiHttp, MinamiSession, type MinamiSession as Session } from '../../client/minami.js';
+import { encodeText } from '../../client/monster.js';
+import { availableBackends, createBackend, type Backend } from '../support/backends.js';
+import { freePort, startFederatedServer, type FederatedServer } from '../support/federation.js';
+import { registerAndLogin, Socket, type User } from '../support/server.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const backends = await availableBackends();
+const at = (domain: string, account: string) => `@${account}:${domain}`;
+
+/** Every messageId of a conversation's history, oldest first, paging back from the newest. */
+async function historyIds(session: Session, to: string): Promise<string[]> {
+  const ids: string[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await session.request({ code: '3002', to, limit: 100, ...(before ? { before } : {}) });
+    const messages = page.messages as { id: number; messageId: string }[];
+    if (!messages?.length) return ids;
+    ids.unshift(...messages.map((m) => m.messageId));
+    before = messages[0]!.id;
+  }
+}
+
+/** alice (on `a`) and bob (on `b`) become friends across the two servers. */
+async function befriendAcross(alice: User, aDomain: string, bob: User, bDomain: string): Promise<void> {
+  expect(await alice.session.request({ code: '1001', to: at(bDomain, bob.account) })).toMatchObject({ type: '2' });
+  await bob.session.next((f) => f.code === 520);
+  expect(await bob.session.request({ code: '1002', to: at(aDomain, alice.account) })).toMatchObject({ statusCode: '200' });
+  await alice.session.next((f) => f.code === 301);
+}
+
+describe.each(backends)('federation when the remote server is down, on %s', (backendName) => {
+  const backendsToDrop: Backend[] = [];
+  const servers: FederatedServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(backendsToDrop.map((b) => b.drop()));
+  });
+
+  it('queues while the remote is stopped and delivers everything once, in order, when it is back', async () => {
+    const [backendA, backendB] = await Promise.all([createBackend(backendName), createBackend(backendName)]);
+    backendsToDrop.push(backendA, backendB);
+    const a = await startFederatedServer(backendA);
+    let b = await startFederatedServer(backendB);
+    servers.push(a);
+    const alice = await registerAndLogin(a);
+    const bob = await registerAndLogin(b);
+    await befriendAcross(alice, a.domain, bob, b.domain);
+    await bob.session.close();
+    await b.close();
+
+    const sent: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const messageId = `down-${String(i).padStart(3, '0')}`;
+      expect(await alice.session.request({ code: '2001', to: at(b.domain, bob.account), text: encodeText(`#${i}`), messageId })).toMatchObject({ statusCode: '200' });
+      sent.push(messageId);
+    }
+    await expect.poll(async () => (await a.monami.store.federation().outboxDepths()).get(b.domain)).toBe(30);
+
+    b = await startFederatedServer(backendB, {}, b.port);
+    servers.push(b);
+    const again = MinamiSession.connect(b.url, { account: bob.account, token: bob.auth.token }, Socket);
+    expect((await again.login).code).toBe(200);
+    await expect.poll(() => historyIds(again, at(a.domain, alice.account)), { timeout: 15_000, interval: 200 }).toEqual(sent);
+    expect((await a.monami.store.federation().outboxDepths()).size).toBe(0);
+    await Promise.all([again.close(), alice.session.close()]);
+  });
+});
+
+/** Runs `monami serve` from the sources as its own process, federating over plain ws with loopback allowed. */
+async function serveProcess(dataDir: string, port: number): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const domain = `127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
+    cwd: ROOT,
+    env: {
+      ...process.env, LOG_LEVEL: 'warn', MONAMI_SCRYPT_LOG2N: '10', MONAMI_DOMAIN: domain, MONAMI_FEDERATION_TLS: 'false',
+      MONAMI_FEDERATION_ALLOW_PRIVATE: 'true', MONAMI_FEDERATION_RETRY_BASE_MS: '50', MONAMI_FEDERATION_RETRY_MAX_SECONDS: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://${domain}`;
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url, output: () => output };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start:\n${output}`);
+}
+
+describe('federation when the sending server is killed', () => {
+  const children: ChildProcess[] = [];
+  let backendB: Backend;
+  let b: FederatedServer;
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await b?.close();
+    await backendB?.drop();
+  });
+
+  it('delivers every acknowledged message once and in order after a SIGKILL mid-outbox and a restart', async () => {
+    backendB = await createBackend('sqlite');
+    b = await startFederatedServer(backendB);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'monami-fed-kill-'));
+    const port = await freePort();
+    const first = await serveProcess(dataDir, port);
+    children.push(first.child);
+    const aDomain = `127.0.0.1:${port}`;
+
+    const http = new MinamiHttp(first.url);
+    expect((await http.register({ account: 'killalice', password: 'pw-killalice', mail: 'k@example.org' })).code).toBe(200);
+    const session = MinamiSession.connect(first.url, { account: 'killalice', password: 'pw-killalice' }, Socket);
+    const login = await session.login;
+    const alice: User = { account: 'killalice', password: 'pw-killalice', auth: { id: login.profile.id, token: login.token }, login, session };
+    const bob = await registerAndLogin(b);
+    await befriendAcross(alice, aDomain, bob, b.domain);
+
+    // Stream messages with a window of 50 in flight; kill the server once 400 are acknowledged.
+    const acked: string[] = [];
+    const to = at(b.domain, bob.account);
+    let next = 0;
+    const killed = new Promise<void>((resolve) => {
+      const pump = () => {
+        if (acked.length >= 400) return resolve();
+        const messageId = `k-${String(next++).padStart(5, '0')}`;
+        session.request({ code: '2001', to, text: encodeText(messageId), messageId }).then(
+          (answer) => {
+            if (answer.statusCode === '200') acked.push(messageId);
+            pump();
+          },
+          () => undefined,
+        );
+      };
+      for (let i = 0; i < 50; i++) pump();
+    });
+    await killed;
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    const ackedAtKill = [...acked];
+
+    const second = await serveProcess(dataDir, port);
+    children.push(second.child);
+    await expect.poll(async () => {
+      const ids = await historyIds(bob.session, at(aDomain, 'killalice'));
+      return ackedAtKill.every((id) => ids.includes(id)) ? ids : null;
+    }, { timeout: 30_000, interval: 300 }).not.toBeNull();
+    const ids = await historyIds(bob.session, at(aDomain, 'killalice'));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...ids].sort());
+    for (const id of ackedAtKill) expect(ids).toContain(id);
+    await bob.session.close();
+  }, 90_000);
+});
