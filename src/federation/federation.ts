@@ -7,7 +7,7 @@ import type { AccountRecord, Store } from '../store/store.js';
 import type { FederationStore, OutboxEntry } from '../store/federation-store.js';
 import { refusal } from '../monster/render.js';
 import type { Frame, RemoteServers } from '../service/remote.js';
-import { AddressGuard } from './guard.js';
+import { AddressGuard, AddressRefused } from './guard.js';
 import { HANDSHAKE_MAX_SKEW_MS, NonceMemory, parseHandshake, signedText } from './handshake.js';
 import { ServerIdentity, verifySignature } from './identity.js';
 import { KeyDirectory } from './key-directory.js';
@@ -148,6 +148,10 @@ export class Federation implements RemoteServers {
     try {
       info = await this.links.request(domain, { code: 1000, messageId: `info-${Date.now()}`, to: canonical });
     } catch (err) {
+      if (err instanceof AddressRefused) {
+        this.log.warn({ domain, address: err.address, range: err.range }, 'remote address refused by the address guard');
+        return { status: Status.Forbidden, reason: `${domain} is a ${err.range} address, which this server does not contact` };
+      }
       this.log.info({ domain, err: (err as Error).message }, 'remote server unreachable');
       return { status: Status.RemoteUnavailable, reason: `${domain} could not be reached` };
     }

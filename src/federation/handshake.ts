@@ -63,10 +63,14 @@ export function parseHandshake(header: string | undefined): Handshake | null {
  */
 export class NonceMemory {
   private readonly seen = new Map<string, number>();
+  private nextPrune = 0;
 
   /** False when the nonce was already used. */
   remember(origin: string, nonce: string, now = Date.now()): boolean {
-    if (this.seen.size > 100_000) this.prune(now);
+    if (now >= this.nextPrune) {
+      this.prune(now);
+      this.nextPrune = now + 60_000;
+    }
     const key = `${origin} ${nonce}`;
     if (this.seen.has(key)) return false;
     this.seen.set(key, now + 2 * HANDSHAKE_MAX_SKEW_MS);

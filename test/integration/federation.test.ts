@@ -155,4 +155,26 @@ describe.each(backends)('federation between two servers on %s', (backendName) =>
     ws.close();
     await bob.session.close();
   });
+
+  it('refuses addresses that resolve to loopback unless configured to allow them', async () => {
+    const guarded = await startFederatedServer(backendA, { MONAMI_FEDERATION_ALLOW_PRIVATE: 'false' });
+    try {
+      const carol = await registerAndLogin(guarded);
+      const bob = await registerAndLogin(b);
+      for (const to of [`@${bob.account}:localhost:${b.port}`, `@${bob.account}:127.0.0.1:${b.port}`, `@${bob.account}:[::1]:${b.port}`]) {
+        expect(await carol.session.request({ code: '1000', to })).toMatchObject({ statusCode: '403', error: expect.stringContaining('loopback') });
+      }
+      expect(await carol.session.request({ code: '1001', to: `@x:10.1.2.3:${b.port}` })).toMatchObject({ statusCode: '403', error: expect.stringContaining('private') });
+      expect(await carol.session.request({ code: '1000', to: `@x:169.254.169.254` })).toMatchObject({ statusCode: '403', error: expect.stringContaining('linkLocal') });
+      // Nor does it accept links from such servers: it will not fetch their keys.
+      const identity = a.monami.federation!.identity;
+      const header = formatHandshake(createHandshake(a.domain, guarded.domain, identity.keyId, (t) => identity.sign(t)));
+      const refused = await fetch(`${guarded.url}/.well-known/monami/federation`, { headers: { authorization: header } });
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ reason: 'origin keys unavailable' });
+      await Promise.all([carol.session.close(), bob.session.close()]);
+    } finally {
+      await guarded.close();
+    }
+  });
 });
