@@ -20,6 +20,8 @@ export interface InboundOptions {
 
 /** What a remote person may ask of accounts here (not: profile, sync or group creation, which act on oneself). */
 const PERSON_CODES = new Set([1000, 1001, 1002, 1003, 1004, 2001, 2004, 3002, 3102, 3103, 3104, 3105, 3106]);
+type CallCode = 2002 | 2003 | 2005 | 2006 | 2007 | 2008 | 2009;
+const CALL_CODES = new Set([2002, 2003, 2005, 2006, 2007, 2008, 2009]);
 /** What a remote group or channel tells its members here. */
 const GROUP_CODES = new Set([1002, 1003, 1004, 2010, 2011]);
 
@@ -91,6 +93,7 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
     const no = (status: number, reason: string) => refusal(messageId, code, status, reason);
     if (sender === null || sender.kind === 1) {
       if (typeof frame.to !== 'string' || !handler.isLocal(frame.to)) return no(Status.NotFound, 'to is not an address of this server');
+      if (sender && CALL_CODES.has(code)) return call(sender, frame, code as CallCode);
       if (!PERSON_CODES.has(code)) return no(Status.BadRequest, 'not available to accounts of other servers');
       return handler.handle(frame, { sender, session: null, endpoint: null });
     }
@@ -120,6 +123,21 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
       return outcome(await events.groupPost(sender, author, members, clientMessageId, frame.text, time));
     }
     return outcome(await events.groupRecall(sender, author, members, clientMessageId, time));
+  }
+
+  /** Call signalling from a remote person: live, never stored or deduplicated. */
+  async function call(sender: AccountRecord, frame: Frame, code: CallCode): Promise<Frame> {
+    const messageId = typeof frame.messageId === 'string' ? frame.messageId : '';
+    const callId = typeof frame.callId === 'string' ? frame.callId : '';
+    const text = typeof frame.text === 'string' && frame.text.length <= MAX_LINK_FRAME_BYTES ? frame.text : '';
+    const done = (o: { ok: true } | { ok: false; status: number; reason: string }) =>
+      o.ok ? { messageId, code: String(code), statusCode: String(Status.Done), callId } : refusal(messageId, code, o.status, o.reason);
+    if (code === 2002 || code === 2003) {
+      const callee = await localAccount(frame.to);
+      if (!callee) return refusal(messageId, code, Status.NotFound, 'no such account');
+      return done(await services.calls.startInbound(sender, callee, code, text, callId));
+    }
+    return done(await services.calls.signalInbound(sender, code, callId, text, typeof frame.reason === 'string' ? frame.reason : ''));
   }
 
   /** The author of a group post: a local account, or the stand-in of a remote one. */

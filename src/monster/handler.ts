@@ -134,6 +134,13 @@ export class MonsterHandler {
       case 3106:
         return ask();
       case 3002:
+      case 2002:
+      case 2003:
+      case 2005:
+      case 2006:
+      case 2007:
+      case 2008:
+      case 2009:
         return null;
       default:
         return refusal(messageId, code, Status.BadRequest, 'not available for accounts of other servers');

@@ -1,21 +1,29 @@
-import type { Account, AccountRef } from '../domain/account.js';
+import { isRemoteAccount, type Account, type AccountRef } from '../domain/account.js';
 import type { CallSignal } from '../domain/events.js';
 import { Status } from '../domain/monster.js';
 import type { Bus } from '../bus/bus.js';
 import { failed, success, type Outcome } from './errors.js';
-import { randomHex128 } from './secrets.js';
+import type { RemoteServers } from './remote.js';
+import { isHex128, randomHex128 } from './secrets.js';
 import type { UserSession } from './sessions.js';
 
 interface Call {
   id: string;
   kind: 2002 | 2003;
   caller: AccountRef;
-  callerSession: string;
+  /** The caller's session; null when the caller is on another server. */
+  callerSession: string | null;
   callee: AccountRef;
-  /** The callee's session that answered; until then every callee session rings. */
+  /** The callee's session that answered (REMOTE when the callee is on another server); until then every callee session rings. */
   answeredBy: string | null;
   timer: NodeJS.Timeout;
+  /** For a call with someone of another server: the local party and the remote one. */
+  remote: { local: Account; party: Account } | null;
 }
+
+/** Stands for "the other server" where a session id would name who acted. */
+const REMOTE = 'remote';
+const END_REASONS = new Set(['hangup', 'cancelled', 'timeout', 'rejected', 'disconnected']);
 
 const ref = (a: Account): AccountRef => ({ id: a.id, account: a.account, kind: a.kind });
 
@@ -31,6 +39,9 @@ export class CallService {
   constructor(
     private readonly bus: Bus,
     private readonly ringTimeoutMs: number,
+    private readonly remote: RemoteServers | null,
+    /** Whether two accounts are friends (for calls arriving from other servers). */
+    private readonly areFriends: (a: string, b: string) => Promise<boolean>,
   ) {}
 
   /** 2002/2003: rings every session of a friend; 480 if they have none. */
@@ -40,9 +51,23 @@ export class CallService {
     const call: Call = {
       id: randomHex128(), kind, caller: ref(session.account), callerSession: session.id, callee: ref(callee), answeredBy: null,
       timer: setTimeout(() => void this.end(call, 'timeout', null), this.ringTimeoutMs),
+      remote: isRemoteAccount(callee) ? { local: session.account, party: callee } : null,
     };
     call.timer.unref();
     this.calls.set(call.id, call);
+    if (call.remote) {
+      // The callee's server rings them (or says they are offline) before we answer.
+      let reply: Record<string, unknown>;
+      try {
+        reply = await this.remote!.ask(session.account, callee, { code: kind, messageId: randomHex128(), callId: call.id, text: offer });
+      } catch {
+        reply = { statusCode: String(Status.RemoteUnavailable), error: 'the callee\'s server could not be reached' };
+      }
+      if (String(reply.statusCode) === String(Status.Done)) return success(call.id);
+      clearTimeout(call.timer);
+      this.calls.delete(call.id);
+      return failed(Number(reply.statusCode) || Status.RemoteUnavailable, typeof reply.error === 'string' ? reply.error.slice(0, 200) : 'refused by the callee\'s server');
+    }
     const reached = await this.bus.publish([callee.id], { type: 'call', signal: this.frame(call, kind, 'caller', { text: offer }) });
     if (reached === 0) {
       clearTimeout(call.timer);
@@ -87,6 +112,56 @@ export class CallService {
     }
   }
 
+  /** 2002/2003 from a friend on another server, with the call id their server chose. */
+  async startInbound(caller: Account, callee: Account, kind: 2002 | 2003, offer: string, callId: string): Promise<Outcome> {
+    if (!isHex128(callId) || this.calls.has(callId)) return failed(Status.BadRequest, 'callId must be a new 32-hex id');
+    if (!(await this.areFriends(callee.id, caller.id))) return failed(Status.Forbidden, 'not friends');
+    const call: Call = {
+      id: callId, kind, caller: ref(caller), callerSession: null, callee: ref(callee), answeredBy: null,
+      timer: setTimeout(() => void this.end(call, 'timeout', null), this.ringTimeoutMs),
+      remote: { local: callee, party: caller },
+    };
+    call.timer.unref();
+    this.calls.set(call.id, call);
+    const reached = await this.bus.publish([callee.id], { type: 'call', signal: this.frame(call, kind, 'caller', { text: offer }) });
+    if (reached === 0) {
+      clearTimeout(call.timer);
+      this.calls.delete(call.id);
+      return failed(Status.Offline, 'the callee is offline');
+    }
+    return success(undefined);
+  }
+
+  /** 2005–2009 from the party on another server. */
+  async signalInbound(from: Account, code: 2005 | 2006 | 2007 | 2008 | 2009, callId: string, text: string, reason: string): Promise<Outcome> {
+    const call = this.calls.get(callId);
+    if (!call || call.remote?.party.id !== from.id) return failed(Status.NotFound, 'no such call');
+    const fromCallee = call.callee.id === from.id;
+    switch (code) {
+      case 2005:
+      case 2006:
+        if (!fromCallee) return failed(Status.BadRequest, 'only the callee rings or answers');
+        if (code === 2006) {
+          if (call.answeredBy) return failed(Status.Conflict, 'already answered');
+          call.answeredBy = REMOTE;
+          clearTimeout(call.timer);
+        }
+        await this.toCaller(call, this.frame(call, code, 'callee', code === 2006 ? { text } : {}));
+        return success(undefined);
+      case 2007:
+        if (fromCallee) await this.toCaller(call, this.frame(call, 2007, 'callee', { text }));
+        else await this.toCallee(call, this.frame(call, 2007, 'caller', { text }));
+        return success(undefined);
+      case 2008:
+        if (!fromCallee) return failed(Status.BadRequest, 'only the callee rejects');
+        await this.end(call, 'rejected', REMOTE);
+        return success(undefined);
+      case 2009:
+        await this.end(call, END_REASONS.has(reason) ? reason : 'hangup', REMOTE);
+        return success(undefined);
+    }
+  }
+
   /** A party's session closed: the call ends for the other side. */
   sessionClosed(session: UserSession): void {
     for (const call of this.calls.values()) {
@@ -99,14 +174,24 @@ export class CallService {
     this.calls.clear();
   }
 
-  /** Ends a call, telling every session still involved except the one that ended it. */
+  /**
+   * Ends a call, telling every session still involved except the one that ended it
+   * (`bySession`: a session id, REMOTE for the other server's party, null for the ring timeout).
+   */
   private async end(call: Call, reason: string, bySession: string | null): Promise<void> {
     if (!this.calls.delete(call.id)) return;
     clearTimeout(call.timer);
     const rejected = reason === 'rejected';
-    if (bySession !== call.callerSession) {
+    const callerRemote = call.callerSession === null;
+    const calleeRemote = !!call.remote && !callerRemote;
+    if (!(bySession === REMOTE && callerRemote) && bySession !== call.callerSession) {
       await this.toCaller(call, this.frame(call, rejected ? 2008 : 2009, 'callee', rejected ? {} : { reason }));
     }
+    if (calleeRemote) {
+      if (bySession !== REMOTE) await this.toCallee(call, this.frame(call, 2009, 'caller', { reason }));
+      return;
+    }
+    if (bySession === REMOTE && rejected) return;
     const callee = this.frame(call, 2009, 'caller', { reason: rejected ? 'rejected-elsewhere' : reason });
     if (call.answeredBy) {
       if (bySession !== call.answeredBy) await this.bus.publish([call.callee.id], { type: 'call', signal: callee, onlySession: call.answeredBy });
@@ -121,10 +206,24 @@ export class CallService {
   }
 
   private toCaller(call: Call, signal: CallSignal) {
+    if (call.callerSession === null) return this.tellRemote(call, signal);
     return this.bus.publish([call.caller.id], { type: 'call', signal, onlySession: call.callerSession });
   }
 
   private toCallee(call: Call, signal: CallSignal) {
+    if (call.remote && call.callerSession !== null) return this.tellRemote(call, signal);
     return this.bus.publish([call.callee.id], { type: 'call', signal, ...(call.answeredBy ? { onlySession: call.answeredBy } : {}) });
+  }
+
+  /** Signalling is live: relayed to the other server now, or lost with the call if it cannot be. */
+  private async tellRemote(call: Call, signal: CallSignal): Promise<number> {
+    const { local, party } = call.remote!;
+    const frame = { code: signal.code, messageId: randomHex128(), callId: call.id, ...(signal.text !== undefined ? { text: signal.text } : {}), ...(signal.reason !== undefined ? { reason: signal.reason } : {}) };
+    try {
+      const reply = await this.remote!.ask(local, party, frame);
+      return String(reply.statusCode) === String(Status.Done) ? 1 : 0;
+    } catch {
+      return 0;
+    }
   }
 }

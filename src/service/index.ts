@@ -30,7 +30,7 @@ export interface ServiceOptions extends AccountServiceOptions {
 export function createServices(store: Store, bus: Bus, options: ServiceOptions, remote: RemoteServers | null = null): Services {
   const friends = new FriendService(store, bus, remote);
   const sessions = new SessionService(store, bus, options.maxSessionsPerUser);
-  const calls = new CallService(bus, options.ringTimeoutMs);
+  const calls = new CallService(bus, options.ringTimeoutMs, remote, async (a, b) => (await store.relation(a, b)).mine?.state === 'friend');
   sessions.onSessionClosed.push((session) => calls.sessionClosed(session));
   const monster = new MonsterService(store, bus, friends, options, remote);
   return {

@@ -177,4 +177,36 @@ describe.each(backends)('federation between two servers on %s', (backendName) =>
       await guarded.close();
     }
   });
+
+  it('relays a call across servers: ring, answer, ICE both ways, hang-up; offline callee and rejection reported', async () => {
+    const [alice, bob] = await remoteFriends();
+    const offer = encodeText('v=0 offer');
+    const started = await alice.session.request({ code: '2003', to: at(b, bob), text: offer, messageId: 'call-x' });
+    expect(started).toMatchObject({ messageId: 'call-x', statusCode: '200', callId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    const callId = started.callId;
+    expect(await bob.session.next(isPush('2003'))).toEqual({ code: '2003', statusCode: '300', callId, from: at(a, alice), to: at(b, bob), text: offer });
+    expect(await bob.session.request({ code: '2005', to: at(a, alice), callId })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2005'))).toMatchObject({ callId, from: at(b, bob) });
+    const answerSdp = encodeText('v=0 answer');
+    expect(await bob.session.request({ code: '2006', to: at(a, alice), callId, text: answerSdp })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2006'))).toMatchObject({ callId, text: answerSdp, from: at(b, bob) });
+    const candidate = encodeText('candidate:1 1 udp 1 127.0.0.1 9 typ host');
+    expect(await alice.session.request({ code: '2007', to: at(b, bob), callId, text: candidate })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.next(isPush('2007'))).toMatchObject({ callId, from: at(a, alice), text: candidate });
+    expect(await bob.session.request({ code: '2007', to: at(a, alice), callId, text: candidate })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2007'))).toMatchObject({ callId, from: at(b, bob), text: candidate });
+    expect(await bob.session.request({ code: '2009', to: at(a, alice), callId })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2009'))).toMatchObject({ callId, reason: 'hangup' });
+
+    // Rejected by the callee.
+    const second = await alice.session.request({ code: '2002', to: at(b, bob), text: offer });
+    await bob.session.next(isPush('2002'));
+    expect(await bob.session.request({ code: '2008', to: at(a, alice), callId: second.callId })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2008'))).toMatchObject({ callId: second.callId });
+
+    // The callee has no session: 480 from their server.
+    await bob.session.close();
+    expect(await alice.session.request({ code: '2002', to: at(b, bob), text: offer })).toMatchObject({ statusCode: '480' });
+    await alice.session.close();
+  });
 });
