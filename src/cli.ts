@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { benchCommand } from '../bench/cli.js';
 import { createMonami } from './server/app.js';
 import { configFromEnv } from './server/config.js';
+import { federationCommand } from './server/federation-command.js';
 
 /** Flags override the environment variable of the same meaning. */
 const flagToEnv: Record<string, string> = {
@@ -52,6 +53,7 @@ program
     monami.app.log.info(`monami serving ${address}/im/www/v1/chat.html (domain ${config.domain}, ${monami.store.kind} store)`);
   });
 
+program.addCommand(federationCommand());
 program.addCommand(benchCommand());
 
 program.parseAsync().catch((err) => {

@@ -65,6 +65,8 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
   });
 
   async function serveEnvelope(socket: WebSocket, origin: string, data: Buffer): Promise<void> {
+    // A server blocked after it connected loses its open link at its next frame.
+    if (!(await federation.peers.allows(origin))) return void socket.close(1008, 'Server Blocked');
     let envelope: { id?: unknown; frame?: unknown };
     try {
       envelope = JSON.parse(data.toString('utf8'));

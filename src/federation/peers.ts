@@ -2,7 +2,7 @@ import type { FederationStore, PeerRule } from '../store/federation-store.js';
 
 export type FederationMode = 'open' | 'allowlist' | 'off';
 
-const REFRESH_MS = 5_000;
+const REFRESH_MS = 2_000;
 
 /**
  * Which remote servers this one talks to. `open`: all but the blocked; `allowlist`: only

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeText, encodeText } from '../../client/monster.js';
@@ -209,4 +212,19 @@ describe.each(backends)('federation between two servers on %s', (backendName) =>
     expect(await alice.session.request({ code: '2002', to: at(b, bob), text: offer })).toMatchObject({ statusCode: '480' });
     await alice.session.close();
   });
+
+  it.runIf(backendName === 'sqlite')('applies a block given with `monami federation` to a running server, both ways, until it is lifted', async () => {
+    const alice = await registerAndLogin(a);
+    const bob = await registerAndLogin(b);
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'federation', ...args, '--data-dir', backendA.dataDir], { cwd: path.resolve(import.meta.dirname, '..', '..') });
+    expect((await cli('block', b.domain)).stdout).toContain(`${b.domain}: block`);
+    expect((await cli('list')).stdout).toMatch(new RegExp(`${b.domain.replace(/\./g, '\\.')}\\s+block`));
+    await expect.poll(async () => (await alice.session.request({ code: '1000', to: at(b, bob) })).statusCode, { timeout: 10_000, interval: 250 }).toBe('403');
+    // B's links to A are refused too: its user hears the server could not be reached.
+    expect(await bob.session.request({ code: '1000', to: at(a, alice) })).toMatchObject({ statusCode: '502' });
+    await cli('forget', b.domain);
+    await expect.poll(async () => (await alice.session.request({ code: '1000', to: at(b, bob) })).statusCode, { timeout: 10_000, interval: 250 }).toBe('100');
+    await Promise.all([alice.session.close(), bob.session.close()]);
+  }, 30_000);
 });
