@@ -61,6 +61,10 @@ describe.each(backends)('federation when the remote server is down, on %s', (bac
       sent.push(messageId);
     }
     await expect.poll(async () => (await a.monami.store.federation().outboxDepths()).get(b.domain)).toBe(30);
+    // Operators see the queue and the failures.
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toContain(`monami_federation_outbox_depth{destination="${b.domain}"} 30`);
+    expect(metrics).toMatch(new RegExp(`monami_federation_failures_total\\{destination="${b.domain.replace(/\./g, '\\.')}"\\} [1-9]`));
 
     b = await startFederatedServer(backendB, {}, b.port);
     servers.push(b);

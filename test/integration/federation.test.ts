@@ -227,4 +227,26 @@ describe.each(backends)('federation between two servers on %s', (backendName) =>
     await expect.poll(async () => (await alice.session.request({ code: '1000', to: at(b, bob) })).statusCode, { timeout: 10_000, interval: 250 }).toBe('100');
     await Promise.all([alice.session.close(), bob.session.close()]);
   }, 30_000);
+
+  it('answers a frame it has seen before with the same answer and acts on it once', async () => {
+    const bob = await registerAndLogin(b);
+    const identity = a.monami.federation!.identity;
+    const ws = new WebSocket(`ws://${b.domain}/.well-known/monami/federation`, {
+      headers: { authorization: formatHandshake(createHandshake(a.domain, b.domain, identity.keyId, (t) => identity.sign(t))) },
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const answers: Record<string, unknown>[] = [];
+    ws.on('message', (d) => answers.push(JSON.parse(String(d))));
+    const frame = { code: 1001, messageId: 'dup-1', from: `@zed:${a.domain}`, fromType: '1', fromName: 'Zed', to: at(b, bob), note: 'once' };
+    ws.send(JSON.stringify({ id: 1, frame }));
+    ws.send(JSON.stringify({ id: 2, frame }));
+    await expect.poll(() => answers.length).toBe(2);
+    expect(answers[0]).toEqual({ id: 1, answer: { messageId: 'dup-1', code: '1001', statusCode: '100', type: '2' } });
+    expect(answers[1]).toEqual({ id: 2, answer: answers[0]!.answer });
+    // One request reached bob, and his pending list holds it once.
+    await bob.session.next((f) => f.code === 520);
+    await expect(bob.session.next((f) => f.code === 520, 300)).rejects.toThrow('timed out');
+    ws.close();
+    await bob.session.close();
+  });
 });
