@@ -4,11 +4,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MinamiSession } from '../../client/minami.js';
 import { decodeText, encodeText } from '../../client/monster.js';
 import { createHandshake, formatHandshake } from '../../src/federation/handshake.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
 import { startFederatedServer, type FederatedServer } from '../support/federation.js';
-import { registerAndLogin, type User } from '../support/server.js';
+import { registerAndLogin, Socket, type User } from '../support/server.js';
 
 const backends = await availableBackends();
 const isPush = (code: string) => (f: Record<string, unknown>) => f.code === code && f.statusCode === '300';
@@ -248,5 +249,28 @@ describe.each(backends)('federation between two servers on %s', (backendName) =>
     await expect(bob.session.next((f) => f.code === 520, 300)).rejects.toThrow('timed out');
     ws.close();
     await bob.session.close();
+  });
+
+  it('lets minami clients accept, list and remove remote friends by their derived id', async () => {
+    const alice = await registerAndLogin(a);
+    const bob = await registerAndLogin(b);
+    expect(await alice.session.request({ code: '1001', to: at(b, bob), note: 'minami?' })).toMatchObject({ type: '2' });
+    const pushed = await bob.session.next((f) => f.code === 520);
+    const request = pushed.request as { id: string; address: string };
+    expect(request).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), address: at(a, alice) });
+    // Accepted with the seed's add?from=<id>&name=<alias>.
+    expect((await b.http.add(bob.auth, request.id, 'Ally')).code).toBe(200);
+    await alice.session.next((f) => f.code === 301);
+
+    // Both friend lists, at the next login, show the other with their address.
+    const again = MinamiSession.connect(b.url, { account: bob.account, token: bob.auth.token }, Socket);
+    const login = await again.login;
+    expect(login.friends).toEqual([expect.objectContaining({ id: request.id, name: 'Ally', address: at(a, alice) })]);
+    await again.close();
+
+    expect((await b.http.remove(bob.auth, request.id)).code).toBe(200);
+    await alice.session.next((f) => f.code === 1004);
+    expect(await alice.session.request({ code: '2001', to: at(b, bob), text: encodeText('hello?') })).toMatchObject({ statusCode: '403' });
+    await Promise.all([alice.session.close(), bob.session.close()]);
   });
 });
