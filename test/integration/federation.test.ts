@@ -14,7 +14,7 @@ import { registerAndLogin, Socket, type User } from '../support/server.js';
 const backends = await availableBackends();
 const isPush = (code: string) => (f: Record<string, unknown>) => f.code === code && f.statusCode === '300';
 
-describe.each(backends)('federation between two servers on %s', (backendName) => {
+describe.each(backends)('federation between servers on %s', (backendName) => {
   let backendA: Backend;
   let backendB: Backend;
   let a: FederatedServer;
@@ -272,5 +272,40 @@ describe.each(backends)('federation between two servers on %s', (backendName) =>
     await alice.session.next((f) => f.code === 1004);
     expect(await alice.session.request({ code: '2001', to: at(b, bob), text: encodeText('hello?') })).toMatchObject({ statusCode: '403' });
     await Promise.all([alice.session.close(), bob.session.close()]);
+  });
+
+  it('fans a group out across three servers, and lets only its owner post in a remote channel', async () => {
+    const backendC = await createBackend(backendName);
+    const c = await startFederatedServer(backendC);
+    try {
+      const bob = await registerAndLogin(b);
+      const alice = await registerAndLogin(a);
+      const carol = await registerAndLogin(c);
+      const name = `trio${Date.now().toString(36)}`;
+      const group = `@${name}:${b.domain}`;
+      expect(await bob.session.request({ code: '3101', name, accountType: '2', policy: 'open' })).toMatchObject({ statusCode: '200' });
+      for (const u of [alice, carol]) expect(await u.session.request({ code: '1001', to: group })).toMatchObject({ type: '1' });
+
+      expect(await carol.session.request({ code: '2001', to: group, text: encodeText('from C'), messageId: 't-1' })).toMatchObject({ statusCode: '200' });
+      for (const u of [alice, bob, carol]) {
+        expect(await u.session.next((f) => isPush('2001')(f) && f.messageId === 't-1')).toMatchObject({ from: `@${carol.account}:${c.domain}`, to: group });
+      }
+
+      const channelName = `news${Date.now().toString(36)}`;
+      const channel = `@${channelName}:${b.domain}`;
+      expect(await bob.session.request({ code: '3101', name: channelName, accountType: '3', policy: 'open' })).toMatchObject({ statusCode: '200' });
+      expect(await carol.session.request({ code: '1001', to: channel })).toMatchObject({ type: '1' });
+      expect(await carol.session.request({ code: '2001', to: channel, text: encodeText('may I?') })).toMatchObject({ statusCode: '403' });
+      expect(await bob.session.request({ code: '2001', to: channel, text: encodeText('news'), messageId: 'n-1' })).toMatchObject({ statusCode: '200' });
+      expect(await carol.session.next((f) => isPush('2001')(f) && f.messageId === 'n-1')).toMatchObject({ from: at(b, bob), to: channel });
+
+      // The owner deletes the group: members on every server are told.
+      expect(await bob.session.request({ code: '3103', to: group })).toMatchObject({ statusCode: '200' });
+      for (const u of [alice, carol]) expect(await u.session.next((f) => f.code === '1004' && f.from === group)).toMatchObject({ reason: 'deleted' });
+      await Promise.all([alice.session.close(), bob.session.close(), carol.session.close()]);
+    } finally {
+      await c.close();
+      await backendC.drop();
+    }
   });
 });
