@@ -6,7 +6,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
-import { isGroupLike, type MonsterService } from './monster.js';
+import { ACTIVE_ROLES, isGroupLike, type MonsterService } from './monster.js';
 import type { Frame } from './remote.js';
 
 const ref = (a: Account): AccountRef => ({ id: a.id, account: a.account, kind: a.kind });
@@ -55,6 +55,8 @@ export class RemoteEventService {
   async membershipChanged(group: Account, member: Account, code: number, reason: string): Promise<Outcome> {
     if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
     if (code === 1002) {
+      // Only an application this member made: a server cannot enrol anyone by saying so.
+      if ((await this.store.roleOf(group.id, member.id)) !== 'pending') return failed(Status.NotFound, 'no pending application');
       await this.store.setMember(group.id, member.id, 'member', '');
       await this.bus.publish([member.id], { type: 'application-answered', group: ref(group), accepted: true });
       return success(undefined);
@@ -65,17 +67,21 @@ export class RemoteEventService {
     return success(undefined);
   }
 
+  /**
+   * Of the accounts a remote group names, those that joined it from here: a server cannot
+   * reach anyone's inbox by claiming they are members of its group.
+   */
+  private async joined(group: Account, named: Account[]): Promise<string[]> {
+    const active = new Set(await this.store.memberIdsOf(group.id, ACTIVE_ROLES));
+    return named.filter((m) => active.has(m.id)).map((m) => m.id);
+  }
+
   /** A post of a remote group, for its members on this server. */
   async groupPost(group: Account, author: Account, members: Account[], clientMessageId: string, text: string, time: number): Promise<Outcome> {
     if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
-    // The group is the authority on who its members are.
-    for (const m of members) {
-      const role = await this.store.roleOf(group.id, m.id);
-      if (!role || role === 'pending') await this.store.setMember(group.id, m.id, 'member', '');
-    }
     const appended = await this.store.appendMessage(
       { messageId: clientMessageId, sender: ref(author), target: ref(group), conversation: group.id, text, createdAt: time },
-      members.map((m) => m.id),
+      await this.joined(group, members),
     );
     if (!appended.duplicate) await this.monster.publishInbox(appended.seqs, InboxKind.Message, appended.message, undefined);
     return success(undefined);
@@ -86,7 +92,7 @@ export class RemoteEventService {
     const message = await this.store.messageBySender(author.id, recallMessageId);
     if (!message || message.target.id !== group.id) return failed(Status.NotFound, 'no such message');
     if (message.recalledAt !== null) return success(undefined);
-    const seqs = await this.store.recallMessage(message.id, time, members.map((m) => m.id));
+    const seqs = await this.store.recallMessage(message.id, time, await this.joined(group, members));
     await this.monster.publishInbox(seqs, InboxKind.Recall, { ...message, recalledAt: time }, undefined);
     return success(undefined);
   }

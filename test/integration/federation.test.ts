@@ -308,4 +308,23 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
       await backendC.drop();
     }
   });
+
+  it('does not let a server enrol local users in its group or post to them through one they never joined', async () => {
+    const bob = await registerAndLogin(b);
+    const identity = a.monami.federation!.identity;
+    const ws = new WebSocket(`ws://${b.domain}/.well-known/monami/federation`, {
+      headers: { authorization: formatHandshake(createHandshake(a.domain, b.domain, identity.keyId, (t) => identity.sign(t))) },
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const answers: Record<string, unknown>[] = [];
+    ws.on('message', (d) => answers.push(JSON.parse(String(d))));
+    const spam = { from: `@spam:${a.domain}`, fromType: '2', fromName: 'Spam' };
+    ws.send(JSON.stringify({ id: 1, frame: { ...spam, code: 1002, messageId: 'enrol', to: at(b, bob) } }));
+    ws.send(JSON.stringify({ id: 2, frame: { ...spam, code: 2010, messageId: 'post', author: `@spammer:${a.domain}`, clientMessageId: 'p1', text: encodeText('buy now'), time: Date.now(), members: [at(b, bob)] } }));
+    await expect.poll(() => answers.length).toBe(2);
+    expect(answers[0]).toMatchObject({ id: 1, answer: { statusCode: '404', error: 'no pending application' } });
+    await expect(bob.session.next((f) => f.code === '2001' || f.code === '1002', 500)).rejects.toThrow('timed out');
+    ws.close();
+    await bob.session.close();
+  });
 });
