@@ -1,5 +1,6 @@
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
+import { FieldLimits } from '../domain/account.js';
 import { addressDomain, formatAddress, parseAddress } from '../domain/address.js';
 import { Status } from '../domain/monster.js';
 import type { MonsterHandler } from '../monster/handler.js';
@@ -96,6 +97,7 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
     if (sender === null || sender.kind === 1) {
       if (typeof frame.to !== 'string' || !handler.isLocal(frame.to)) return no(Status.NotFound, 'to is not an address of this server');
       if (sender && CALL_CODES.has(code)) return call(sender, frame, code as CallCode);
+      if (sender && code === 2012) return dialogue(sender, frame);
       if (!PERSON_CODES.has(code)) return no(Status.BadRequest, 'not available to accounts of other servers');
       return handler.handle(frame, { sender, session: null, endpoint: null });
     }
@@ -140,6 +142,18 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
       return done(await services.calls.startInbound(sender, callee, code, text, callId));
     }
     return done(await services.calls.signalInbound(sender, code, callId, text, typeof frame.reason === 'string' ? frame.reason : ''));
+  }
+
+  /** A remote friend's live minami dialogue (2012): 200 once on a session here, 480 when there is none. */
+  async function dialogue(sender: AccountRecord, frame: Frame): Promise<Frame> {
+    const messageId = typeof frame.messageId === 'string' ? frame.messageId : '';
+    const to = await localAccount(frame.to);
+    if (!to) return refusal(messageId, 2012, Status.NotFound, 'no such account');
+    if (!messageId || messageId.length > FieldLimits.dialogueId) return refusal(messageId, 2012, Status.BadRequest, 'messageId missing');
+    if (typeof frame.payload !== 'string' || !frame.payload || frame.payload.length > FieldLimits.payload) return refusal(messageId, 2012, Status.BadRequest, 'payload missing or too long');
+    const sent = await services.sessions.receiveRemoteDialogue(sender, to, messageId, frame.payload);
+    if (sent.ok) return { messageId, code: '2012', statusCode: String(Status.Done) };
+    return sent.refusal === 'friend-offline' ? refusal(messageId, 2012, Status.Offline, 'no session') : refusal(messageId, 2012, Status.Forbidden, 'not friends');
   }
 
   /** The author of a group post: a local account, or the stand-in of a remote one. */

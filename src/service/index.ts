@@ -29,7 +29,7 @@ export interface ServiceOptions extends AccountServiceOptions {
 /** `remote` reaches other servers; null when federation is off. */
 export function createServices(store: Store, bus: Bus, options: ServiceOptions, remote: RemoteServers | null = null): Services {
   const friends = new FriendService(store, bus, remote);
-  const sessions = new SessionService(store, bus, options.maxSessionsPerUser);
+  const sessions = new SessionService(store, bus, options.maxSessionsPerUser, remote);
   const calls = new CallService(bus, options.ringTimeoutMs, remote, async (a, b) => (await store.relation(a, b)).mine?.state === 'friend');
   sessions.onSessionClosed.push((session) => calls.sessionClosed(session));
   const monster = new MonsterService(store, bus, friends, options, remote);

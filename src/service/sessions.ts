@@ -1,10 +1,11 @@
-import type { Account, FriendRequestView, FriendView } from '../domain/account.js';
+import { isRemoteAccount, type Account, type FriendRequestView, type FriendView } from '../domain/account.js';
 import type { SessionEvent } from '../domain/events.js';
 import type { InboxEntry } from '../domain/message.js';
 import { MonsterLimits } from '../domain/monster.js';
 import type { Bus, SessionHandle } from '../bus/bus.js';
 import type { Membership, Store } from '../store/store.js';
 import { refuse, success, type Result } from './errors.js';
+import type { RemoteServers } from './remote.js';
 import { randomHex128 } from './secrets.js';
 import { friendView, requestView } from './views.js';
 
@@ -134,6 +135,8 @@ export class SessionService {
     private readonly store: Store,
     private readonly bus: Bus,
     private readonly maxSessionsPerUser: number,
+    /** Other servers, for dialogues with remote friends; null when federation is off. */
+    private readonly remote: RemoteServers | null = null,
   ) {}
 
   /**
@@ -253,9 +256,36 @@ export class SessionService {
     if (!session.friends.has(input.to)) return refuse('not-friends');
     const event: SessionEvent = { type: 'dialogue', id: input.id, from: session.userId, to: input.to, payload: input.payload, originSession: session.id };
     const reached = await this.bus.publish([input.to], event);
-    if (reached === 0) return refuse((await this.bus.online([input.to])).has(input.to) ? 'send-failed' : 'friend-offline');
+    if (reached === 0) {
+      const peer = this.remote ? await this.store.accountById(input.to) : null;
+      if (peer && isRemoteAccount(peer)) return this.sendRemoteDialogue(session, peer, input);
+      return refuse((await this.bus.online([input.to])).has(input.to) ? 'send-failed' : 'friend-offline');
+    }
     await this.bus.publish([session.userId], event);
     return success(undefined);
+  }
+
+  /**
+   * A dialogue with a friend on another server stays live-only: relayed now (Monster
+   * extension 2012), accepted once their server wrote it to one of their sessions.
+   */
+  private async sendRemoteDialogue(session: UserSession, peer: Account, input: DialogueInput): Promise<Result> {
+    let reply: Record<string, unknown>;
+    try {
+      reply = await this.remote!.ask(session.account, peer, { code: 2012, messageId: input.id, payload: input.payload });
+    } catch {
+      return refuse('send-failed');
+    }
+    if (String(reply.statusCode) !== '200') return refuse(String(reply.statusCode) === '480' ? 'friend-offline' : 'send-failed');
+    await this.bus.publish([session.userId], { type: 'dialogue', id: input.id, from: session.userId, to: input.to, payload: input.payload, originSession: session.id });
+    return success(undefined);
+  }
+
+  /** 2012 from another server: a remote friend's live dialogue, for this user's sessions now or never. */
+  async receiveRemoteDialogue(from: Account, to: Account, id: string, payload: string): Promise<Result> {
+    if ((await this.store.relation(to.id, from.id)).mine?.state !== 'friend') return refuse('not-friends');
+    const reached = await this.bus.publish([to.id], { type: 'dialogue', id, from: from.id, to: to.id, payload, originSession: '' });
+    return reached === 0 ? refuse('friend-offline') : success(undefined);
   }
 
   /** Tells everyone who has this user as a friend that they came online or went offline. */

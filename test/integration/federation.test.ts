@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MinamiSession } from '../../client/minami.js';
 import { decodeText, encodeText } from '../../client/monster.js';
+import { remoteAccountId } from '../../src/federation/federation.js';
 import { createHandshake, formatHandshake } from '../../src/federation/handshake.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
 import { startFederatedServer, type FederatedServer } from '../support/federation.js';
@@ -268,8 +269,16 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     expect(login.friends).toEqual([expect.objectContaining({ id: request.id, name: 'Ally', address: at(a, alice) })]);
     await again.close();
 
+    // Live minami dialogues both ways, by the ids each side knows the other by.
+    const bobOnA = remoteAccountId(at(b, bob));
+    expect(await alice.session.send(bobOnA, 'live hello', 'd-1')).toMatchObject({ id: 'd-1', code: 200 });
+    expect(await bob.session.next((f) => f.id === 'd-1' && f.payload !== undefined)).toEqual({ id: 'd-1', from: request.id, payload: 'live hello' });
+    expect(await bob.session.send(request.id, 'live reply', 'd-2')).toMatchObject({ code: 200 });
+    expect(await alice.session.next((f) => f.id === 'd-2' && f.payload !== undefined)).toEqual({ id: 'd-2', from: bobOnA, payload: 'live reply' });
+
     expect((await b.http.remove(bob.auth, request.id)).code).toBe(200);
     await alice.session.next((f) => f.code === 1004);
+    expect(await alice.session.send(bobOnA, 'gone?')).toMatchObject({ code: 512 });
     expect(await alice.session.request({ code: '2001', to: at(b, bob), text: encodeText('hello?') })).toMatchObject({ statusCode: '403' });
     await Promise.all([alice.session.close(), bob.session.close()]);
   });
