@@ -1,4 +1,5 @@
 import type { SessionEvent } from '../domain/events.js';
+import type { InboxKind, StoredMessage } from '../domain/message.js';
 
 /** One connected session of a user, as the bus sees it. */
 export interface SessionHandle {
@@ -21,9 +22,20 @@ export interface Bus {
   detach(session: SessionHandle): Promise<{ last: boolean }>;
   /** Delivers to every session of every user; resolves how many sessions took it. */
   publish(userIds: readonly string[], event: SessionEvent): Promise<number>;
+  /**
+   * Gives each user their inbox entry for one message (`seqs`: user → their number for it),
+   * as one publication however many users there are.
+   */
+  publishInbox(seqs: ReadonlyMap<string, number>, kind: InboxKind, message: StoredMessage, originSession?: string): Promise<void>;
   /** Which of these users have at least one session. */
   online(userIds: readonly string[]): Promise<Set<string>>;
   /** This node's sessions of one user, oldest first. */
   localSessions(userId: string): readonly SessionHandle[];
+  /** Sends a message to every other node of the deployment (none when there is one node). */
+  broadcast(topic: string, payload: unknown): Promise<void>;
+  /** Hears what other nodes broadcast on `topic`. */
+  onClusterMessage(topic: string, handler: ClusterMessageHandler): void;
   close(): Promise<void>;
 }
+
+export type ClusterMessageHandler = (payload: unknown) => void;

@@ -1,4 +1,5 @@
 import type { SessionEvent } from '../domain/events.js';
+import type { InboxKind, StoredMessage } from '../domain/message.js';
 import type { Bus, SessionHandle } from './bus.js';
 
 /** The single-node bus: a map from user to their sessions in this process. */
@@ -35,6 +36,15 @@ export class LocalBus implements Bus {
     return reached;
   }
 
+  async publishInbox(seqs: ReadonlyMap<string, number>, kind: InboxKind, message: StoredMessage, originSession?: string): Promise<void> {
+    for (const [userId, seq] of seqs) {
+      const list = this.sessions.get(userId);
+      if (!list) continue;
+      const event: SessionEvent = { type: 'inbox', entry: { seq, kind, message }, ...(originSession ? { originSession } : {}) };
+      for (const session of list) session.deliver(event);
+    }
+  }
+
   async online(userIds: readonly string[]): Promise<Set<string>> {
     return new Set(userIds.filter((id) => this.sessions.has(id)));
   }
@@ -42,6 +52,16 @@ export class LocalBus implements Bus {
   localSessions(userId: string): readonly SessionHandle[] {
     return this.sessions.get(userId) ?? [];
   }
+
+  /** Users with a session here. */
+  users(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  /** One node: nobody else to tell. */
+  async broadcast(): Promise<void> {}
+
+  onClusterMessage(): void {}
 
   async close(): Promise<void> {
     this.sessions.clear();

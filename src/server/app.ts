@@ -4,6 +4,7 @@ import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { LocalBus } from '../bus/local-bus.js';
+import { RedisBus } from '../bus/redis-bus.js';
 import type { Bus } from '../bus/bus.js';
 import { Federation } from '../federation/federation.js';
 import { federationInbound } from '../federation/inbound.js';
@@ -47,7 +48,6 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     onConnectionError: (err) => log?.warn({ err }, 'database connection lost; it will be reopened'),
   });
   await store.migrate();
-  const bus = new LocalBus();
   const metrics = createMetrics();
 
   const app = Fastify({
@@ -69,6 +69,9 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
   });
 
   log = app.log;
+  const bus: Bus = config.redisUrl
+    ? await RedisBus.connect({ url: config.redisUrl, prefix: config.redisPrefix, log: app.log })
+    : new LocalBus();
   const federation = config.federation.mode === 'off'
     ? null
     : await Federation.create(store, { domain: config.domain, ...config.federation }, app.log, {

@@ -17,6 +17,10 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** A redis:// URL joins this node to a deployment of several (the Redis bus). */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel of this deployment. */
+  redisPrefix: string;
   /** The domain of this server's Monster addresses (`@name:domain`). */
   domain: string;
   logLevel: string;
@@ -77,6 +81,14 @@ function defaultPublicUrl(domain: string, port: string): string {
   return /:\d+$/.test(domain) ? `http://${domain}` : `http://${domain}:${port}`;
 }
 
+function redisUrl(raw: string | undefined, databaseUrl: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^rediss?:\/\//i.test(raw)) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
+  // Several nodes need one database: an SQLite file belongs to one process.
+  if (!databaseUrl) throw new Error('REDIS_URL (several nodes) needs DATABASE_URL (PostgreSQL): SQLite serves one node');
+  return raw;
+}
+
 function domains(name: string, raw: string | undefined): string[] {
   const list = (raw ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
   for (const d of list) if (!/^[a-z0-9.\-[\]:]{1,300}$/.test(d)) throw new Error(`${name}: "${d}" is not a server domain`);
@@ -111,9 +123,11 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     host: env.HOST || '0.0.0.0',
     dataDir: path.resolve(env.MONAMI_DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: redisUrl(env.REDIS_URL, env.DATABASE_URL),
+    redisPrefix: env.MONAMI_REDIS_PREFIX || 'monami:',
     domain: (env.MONAMI_DOMAIN || 'localhost').toLowerCase(),
     logLevel,
-    webDir: path.resolve(env.MONAMI_WEB_DIR || path.join(PACKAGE_ROOT, 'web', 'public')),
+    webDir: path.resolve(env.MONAMI_WEB_DIR || path.join(PACKAGE_ROOT, 'dist', 'web')),
     tokenTtlMs: integer(env, 'MONAMI_TOKEN_TTL_HOURS', 30 * 24, 1, 24 * 3650) * 3_600_000,
     maxSessionsPerUser: integer(env, 'MONAMI_MAX_SESSIONS_PER_USER', 10, 1, 1000),
     maxFrameBytes: integer(env, 'MONAMI_MAX_FRAME_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),

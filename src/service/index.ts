@@ -39,6 +39,6 @@ export function createServices(store: Store, bus: Bus, options: ServiceOptions, 
     sessions,
     monster,
     calls,
-    remoteEvents: new RemoteEventService(store, bus, friends, monster),
+    remoteEvents: new RemoteEventService(store, bus, friends),
   };
 }

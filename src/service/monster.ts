@@ -47,6 +47,7 @@ export interface ProfileChanges {
 const ref = (a: Account): AccountRef => ({ id: a.id, account: a.account, kind: a.kind });
 export const isGroupLike = (a: Pick<Account, 'kind'>) => a.kind === AccountKind.Group || a.kind === AccountKind.Channel;
 export const ACTIVE_ROLES = ['owner', 'admin', 'member'] as const;
+const ACCOUNT_CHANGED = 'account-changed';
 /** Who of these are accounts of this server (remote ones have no sessions or inbox here). */
 const localOnly = (...accounts: Account[]) => accounts.filter((a) => !isRemoteAccount(a)).map((a) => a.id);
 
@@ -66,9 +67,17 @@ export class MonsterService {
     private readonly options: MonsterServiceOptions,
     /** Other servers; null when federation is off. */
     readonly remote: RemoteServers | null,
-  ) {}
+  ) {
+    // Another node changed or deleted an account: drop our cached copy at once.
+    bus.onClusterMessage(ACCOUNT_CHANGED, (name) => typeof name === 'string' && this.cache.forget(name));
+  }
 
   private readonly cache = new AccountCache();
+
+  private async forget(name: string): Promise<void> {
+    this.cache.forget(name);
+    await this.bus.broadcast(ACCOUNT_CHANGED, name);
+  }
 
   /** A local account by name (remote accounts, named by address, are never found here). */
   accountByName(name: string): Promise<AccountRecord | null> {
@@ -209,7 +218,7 @@ export class MonsterService {
       const same = appended.message.target.id === target.id && appended.message.text === text;
       return same ? success({ message: appended.message, seq: null }) : failed(Status.Conflict, 'messageId already used for another message');
     }
-    await this.publishInbox(appended.seqs, InboxKind.Message, appended.message, session?.id);
+    await this.bus.publishInbox(appended.seqs, InboxKind.Message, appended.message, session?.id);
     return success({ message: appended.message, seq: appended.seqs.get(sender.id) ?? null });
   }
 
@@ -250,7 +259,7 @@ export class MonsterService {
     if (message.recalledAt !== null) return success(undefined);
     const recalled = { ...message, recalledAt: now };
     const seqs = await this.store.recallMessage(message.id, now, recipients);
-    await this.publishInbox(seqs, InboxKind.Recall, recalled, session?.id);
+    await this.bus.publishInbox(seqs, InboxKind.Recall, recalled, session?.id);
     return success(undefined);
   }
 
@@ -302,7 +311,7 @@ export class MonsterService {
     const remoteMembers = members.filter((m) => isRemoteAccount(m.account)).map((m) => m.account);
     if (remoteMembers.length) await this.remote!.fanOut(group, remoteMembers, { code: 1004, messageId: `deleted-${group.id}`, reason: 'deleted' });
     await this.store.deleteAccount(group.id);
-    this.cache.forget(group.account);
+    await this.forget(group.account);
     for (const m of members) {
       await this.bus.publish([m.account.id], { type: 'membership-ended', group: ref(group), member: ref(m.account), reason: 'deleted' });
     }
@@ -352,7 +361,7 @@ export class MonsterService {
     }
     await this.store.updateAccount(id, update);
     const changed = await this.store.accountById(id);
-    if (changed) this.cache.forget(changed.account);
+    if (changed) await this.forget(changed.account);
     return success(undefined);
   }
 
@@ -363,11 +372,5 @@ export class MonsterService {
 
   private addressOf(a: Account): string {
     return isRemoteAccount(a) ? a.account : `@${a.account}:${this.options.domain}`;
-  }
-
-  async publishInbox(seqs: Map<string, number>, kind: InboxKind, message: StoredMessage, originSession: string | undefined) {
-    await Promise.all(
-      [...seqs].map(([userId, seq]) => this.bus.publish([userId], { type: 'inbox', entry: { seq, kind, message }, ...(originSession ? { originSession } : {}) })),
-    );
   }
 }

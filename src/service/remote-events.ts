@@ -6,7 +6,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
-import { ACTIVE_ROLES, isGroupLike, type MonsterService } from './monster.js';
+import { ACTIVE_ROLES, isGroupLike } from './monster.js';
 import type { Frame } from './remote.js';
 
 const ref = (a: Account): AccountRef => ({ id: a.id, account: a.account, kind: a.kind });
@@ -20,7 +20,6 @@ export class RemoteEventService {
     private readonly store: Store,
     private readonly bus: Bus,
     private readonly friends: FriendService,
-    private readonly monster: MonsterService,
   ) {}
 
   /**
@@ -83,7 +82,7 @@ export class RemoteEventService {
       { messageId: clientMessageId, sender: ref(author), target: ref(group), conversation: group.id, text, createdAt: time },
       await this.joined(group, members),
     );
-    if (!appended.duplicate) await this.monster.publishInbox(appended.seqs, InboxKind.Message, appended.message, undefined);
+    if (!appended.duplicate) await this.bus.publishInbox(appended.seqs, InboxKind.Message, appended.message, undefined);
     return success(undefined);
   }
 
@@ -93,7 +92,7 @@ export class RemoteEventService {
     if (!message || message.target.id !== group.id) return failed(Status.NotFound, 'no such message');
     if (message.recalledAt !== null) return success(undefined);
     const seqs = await this.store.recallMessage(message.id, time, await this.joined(group, members));
-    await this.monster.publishInbox(seqs, InboxKind.Recall, { ...message, recalledAt: time }, undefined);
+    await this.bus.publishInbox(seqs, InboxKind.Recall, { ...message, recalledAt: time }, undefined);
     return success(undefined);
   }
 }
