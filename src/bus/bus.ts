@@ -35,6 +35,13 @@ export interface Bus {
   broadcast(topic: string, payload: unknown): Promise<void>;
   /** Hears what other nodes broadcast on `topic`. */
   onClusterMessage(topic: string, handler: ClusterMessageHandler): void;
+  /**
+   * Asks the other nodes; resolves the first answer, or null when none answers within
+   * `timeoutMs` (always null on one node).
+   */
+  request(topic: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+  /** Answers other nodes' requests on `topic`; the handler resolves undefined for "not mine". */
+  onRequest(topic: string, handler: (payload: unknown) => Promise<unknown>): void;
   close(): Promise<void>;
 }
 

@@ -63,6 +63,12 @@ export class LocalBus implements Bus {
 
   onClusterMessage(): void {}
 
+  async request(): Promise<unknown> {
+    return null;
+  }
+
+  onRequest(): void {}
+
   async close(): Promise<void> {
     this.sessions.clear();
   }

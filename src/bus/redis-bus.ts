@@ -16,7 +16,9 @@ export interface RedisBusOptions {
 type Wire =
   | { t: 'events'; node: string; users: readonly string[]; event: SessionEvent }
   | { t: 'inbox'; node: string; seqs: [string, number][]; kind: InboxKind; message: StoredMessage; originSession?: string }
-  | { t: 'cluster'; node: string; topic: string; payload: unknown };
+  | { t: 'cluster'; node: string; topic: string; payload: unknown }
+  | { t: 'request'; node: string; id: string; topic: string; payload: unknown }
+  | { t: 'reply'; node: string; to: string; id: string; result: unknown };
 
 const HEARTBEAT_MS = 3_000;
 /** A node not heard from for this long is dead: its sessions no longer count as online. */
@@ -38,6 +40,8 @@ export class RedisBus implements Bus {
   readonly nodeId = randomUUID();
   private readonly local = new LocalBus();
   private readonly handlers = new Map<string, ClusterMessageHandler>();
+  private readonly responders = new Map<string, (payload: unknown) => Promise<unknown>>();
+  private readonly pendingRequests = new Map<string, (result: unknown) => void>();
   private alive: { nodes: Set<string>; at: number } = { nodes: new Set(), at: 0 };
   private heartbeat: NodeJS.Timeout | null = null;
   private closed = false;
@@ -132,6 +136,26 @@ export class RedisBus implements Bus {
     await this.send({ t: 'cluster', node: this.nodeId, topic, payload });
   }
 
+  request(topic: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const id = randomUUID();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingRequests.delete(id);
+        resolve(null);
+      }, timeoutMs);
+      this.pendingRequests.set(id, (result) => {
+        clearTimeout(timer);
+        this.pendingRequests.delete(id);
+        resolve(result);
+      });
+      void this.send({ t: 'request', node: this.nodeId, id, topic, payload });
+    });
+  }
+
+  onRequest(topic: string, handler: (payload: unknown) => Promise<unknown>): void {
+    this.responders.set(topic, handler);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -172,6 +196,19 @@ export class RedisBus implements Bus {
     if (wire.t === 'events') void this.local.publish(wire.users, wire.event);
     else if (wire.t === 'inbox') void this.local.publishInbox(new Map(wire.seqs), wire.kind, wire.message, wire.originSession);
     else if (wire.t === 'cluster') this.handlers.get(wire.topic)?.(wire.payload);
+    else if (wire.t === 'request') void this.respond(wire);
+    else if (wire.t === 'reply' && wire.to === this.nodeId) this.pendingRequests.get(wire.id)?.(wire.result);
+  }
+
+  private async respond(request: Extract<Wire, { t: 'request' }>): Promise<void> {
+    const handler = this.responders.get(request.topic);
+    if (!handler) return;
+    try {
+      const result = await handler(request.payload);
+      if (result !== undefined) await this.send({ t: 'reply', node: this.nodeId, to: request.node, id: request.id, result });
+    } catch (err) {
+      this.options.log.warn({ err: (err as Error).message, topic: request.topic }, 'cluster request failed');
+    }
   }
 
   private async beat(): Promise<void> {

@@ -21,6 +21,14 @@ interface Call {
   remote: { local: Account; party: Account } | null;
 }
 
+type SignalCode = 2005 | 2006 | 2007 | 2008 | 2009;
+/** What signalling needs of a session, also when it is connected to another node. */
+type PartySession = Pick<UserSession, 'id' | 'userId'>;
+const CALL_SIGNAL = 'call-signal';
+const CALL_SESSION_CLOSED = 'call-session-closed';
+/** How long a node waits for the node holding a call to answer a signal. */
+const CLUSTER_WAIT_MS = 2_000;
+
 /** Stands for "the other server" where a session id would name who acted. */
 const REMOTE = 'remote';
 const END_REASONS = new Set(['hangup', 'cancelled', 'timeout', 'rejected', 'disconnected']);
@@ -42,7 +50,14 @@ export class CallService {
     private readonly remote: RemoteServers | null,
     /** Whether two accounts are friends (for calls arriving from other servers). */
     private readonly areFriends: (a: string, b: string) => Promise<boolean>,
-  ) {}
+  ) {
+    bus.onRequest(CALL_SIGNAL, async (payload) => {
+      const p = payload as { session: PartySession; code: SignalCode; callId: string; text: string };
+      // Only the node holding the call answers; the others stay silent.
+      return this.calls.has(p.callId) ? this.signal(p.session, p.code, p.callId, p.text) : undefined;
+    });
+    bus.onClusterMessage(CALL_SESSION_CLOSED, (payload) => this.endCallsOf(payload as PartySession));
+  }
 
   /** 2002/2003: rings every session of a friend; 480 if they have none. */
   async start(session: UserSession, callee: Account, kind: 2002 | 2003, offer: string): Promise<Outcome<string>> {
@@ -77,10 +92,16 @@ export class CallService {
     return success(call.id);
   }
 
-  /** 2005–2009 from one of the parties. */
-  async signal(session: UserSession, code: 2005 | 2006 | 2007 | 2008 | 2009, callId: string, text: string): Promise<Outcome> {
+  /**
+   * 2005–2009 from one of the parties. A call lives on the node its caller is connected
+   * to; a signal that arrives on another node is handed to that one.
+   */
+  async signal(session: PartySession, code: SignalCode, callId: string, text: string): Promise<Outcome> {
     const call = this.calls.get(callId);
-    if (!call) return failed(Status.NotFound, 'no such call');
+    if (!call) {
+      const answer = await this.bus.request(CALL_SIGNAL, { session: { id: session.id, userId: session.userId }, code, callId, text }, CLUSTER_WAIT_MS);
+      return (answer as Outcome | null) ?? failed(Status.NotFound, 'no such call');
+    }
     const isCaller = session.id === call.callerSession;
     const isCallee = session.userId === call.callee.id && (call.answeredBy === null || call.answeredBy === session.id);
     if (!isCaller && !isCallee) return failed(Status.Forbidden, 'not a party to this call');
@@ -162,8 +183,13 @@ export class CallService {
     }
   }
 
-  /** A party's session closed: the call ends for the other side. */
-  sessionClosed(session: UserSession): void {
+  /** A party's session closed: the call ends for the other side (on whichever node holds it). */
+  sessionClosed(session: PartySession): void {
+    void this.bus.broadcast(CALL_SESSION_CLOSED, { id: session.id, userId: session.userId });
+    this.endCallsOf(session);
+  }
+
+  private endCallsOf(session: PartySession): void {
     for (const call of this.calls.values()) {
       if (call.callerSession === session.id || call.answeredBy === session.id) void this.end(call, 'disconnected', session.id);
     }

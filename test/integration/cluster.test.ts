@@ -88,4 +88,40 @@ describe.runIf(runs)('three nodes on one PostgreSQL and one Redis', () => {
     for (const u of [owner, members[0]!]) expect(await u.session.next(isPush('2004'))).toMatchObject({ recallMessageId: 'g1' });
     await Promise.all([owner, ...members].map((u) => u.session.close()));
   });
+
+  it('relays call signalling between nodes: ring on two devices, answer on one, ICE, hang-up, disconnect', async () => {
+    const [n1, n2, n3] = nodes as [TestServer, TestServer, TestServer];
+    const alice = await registerAndLogin(n1);
+    const bob = await registerAndLogin(n2);
+    expect(await alice.session.request({ code: '1001', to: addr(bob) })).toMatchObject({ type: '2' });
+    expect(await bob.session.request({ code: '1002', to: addr(alice) })).toMatchObject({ statusCode: '200' });
+    await alice.session.next((f) => f.code === 301);
+    const bobPhone = MinamiSession.connect(n3.url, { account: bob.account, token: bob.auth.token }, Socket);
+    await bobPhone.login;
+
+    const offer = encodeText('offer');
+    const { callId } = await alice.session.request({ code: '2003', to: addr(bob), text: offer });
+    for (const s of [bob.session, bobPhone]) expect(await s.next(isPush('2003'))).toMatchObject({ callId, from: addr(alice), text: offer });
+    expect(await bobPhone.request({ code: '2005', to: addr(alice), callId })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2005'))).toMatchObject({ callId });
+    expect(await bobPhone.request({ code: '2006', to: addr(alice), callId, text: encodeText('answer') })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2006'))).toMatchObject({ callId, text: encodeText('answer') });
+    expect(await bob.session.next(isPush('2009'))).toMatchObject({ callId, reason: 'answered-elsewhere' });
+    expect(await bob.session.request({ code: '2006', to: addr(alice), callId, text: encodeText('late') })).toMatchObject({ statusCode: '403' });
+    expect(await alice.session.request({ code: '2007', to: addr(bob), callId, text: encodeText('ice-a') })).toMatchObject({ statusCode: '200' });
+    expect(await bobPhone.next(isPush('2007'))).toMatchObject({ callId, text: encodeText('ice-a') });
+    expect(await bobPhone.request({ code: '2007', to: addr(alice), callId, text: encodeText('ice-b') })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2007'))).toMatchObject({ callId, text: encodeText('ice-b') });
+    expect(await bobPhone.request({ code: '2009', to: addr(alice), callId })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.next(isPush('2009'))).toMatchObject({ callId, reason: 'hangup' });
+
+    // The answering device disconnects from its node: the caller on another node is told.
+    const second = await alice.session.request({ code: '2002', to: addr(bob), text: offer });
+    await bobPhone.next(isPush('2002'));
+    expect(await bobPhone.request({ code: '2006', to: addr(alice), callId: second.callId, text: encodeText('answer') })).toMatchObject({ statusCode: '200' });
+    await alice.session.next(isPush('2006'));
+    await bobPhone.close();
+    expect(await alice.session.next(isPush('2009'))).toMatchObject({ callId: second.callId, reason: 'disconnected' });
+    await Promise.all([alice.session.close(), bob.session.close()]);
+  });
 });
