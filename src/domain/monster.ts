@@ -53,6 +53,8 @@ export const Status = {
   Internal: 500,
   /** The address belongs to another server, which could not be reached. */
   RemoteUnavailable: 502,
+  /** Federation: another node is handling this very frame; the sending server tries again later. */
+  Busy: 503,
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 

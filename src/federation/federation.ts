@@ -8,7 +8,7 @@ import type { FederationStore, OutboxEntry } from '../store/federation-store.js'
 import { refusal } from '../monster/render.js';
 import type { Frame, RemoteServers } from '../service/remote.js';
 import { AddressGuard, AddressRefused } from './guard.js';
-import { HANDSHAKE_MAX_SKEW_MS, NonceMemory, parseHandshake, signedText } from './handshake.js';
+import { HANDSHAKE_MAX_SKEW_MS, parseHandshake, signedText } from './handshake.js';
 import { ServerIdentity, verifySignature } from './identity.js';
 import { KeyDirectory } from './key-directory.js';
 import { LinkPool } from './link.js';
@@ -49,6 +49,18 @@ export function remoteAccountId(address: string): string {
 /** Codes whose effects are stored (so a redelivered frame is answered from memory, not applied twice). */
 const DURABLE_CODES = new Set([1001, 1002, 1003, 1004, 2001, 2004, 2010, 2011]);
 const ANSWER_MEMORY_MS = 7 * 24 * 3_600_000;
+/** Members named per fan-out frame (addresses of up to ~400 characters: at most ~100 KB). */
+const FANOUT_CHUNK = 250;
+/** A claim on a remote frame older than this belongs to a node that died: it is taken over. */
+const CLAIM_STALE_MS = 60_000;
+
+/**
+ * The form of an address a stand-in is kept under: names lower-cased (as monami keeps
+ * them), so `@Dora:b.example` and `@dora:b.example` are one account.
+ */
+export function canonicalAddress(address: Address): string {
+  return formatAddress({ ...address, name: address.name.toLowerCase() });
+}
 
 /**
  * Federation with other servers: this server's identity, the links it opens, the outbox
@@ -61,7 +73,6 @@ export class Federation implements RemoteServers {
   readonly outbox: Outbox;
   private readonly keys: KeyDirectory;
   private readonly links: LinkPool;
-  private readonly nonces = new NonceMemory();
   private readonly fed: FederationStore;
   private purgeTimer: NodeJS.Timeout | null = null;
   /** Applies a remote answer to a queued frame here; set by the composition root. */
@@ -81,13 +92,14 @@ export class Federation implements RemoteServers {
     this.links = new LinkPool(identity, transport);
     this.peers = new PeerPolicy(options.mode, options.allow, options.block, this.fed);
     this.outbox = new Outbox(this.fed, this.links, {
+      allows: (destination) => this.peers.allows(destination),
       settle: (entry, answer, awaited) => this.onAnswer(entry, answer, awaited),
       onFailure: (destination, err, retryInMs) => {
         this.metrics?.failures.inc({ destination });
         this.log.warn({ destination, err: err.message, retryInMs }, 'federation delivery failed; will retry');
       },
       onDelivered: (destination) => this.metrics?.delivered.inc({ destination }),
-    }, options.retry, log);
+    }, options.retry, log, store.kind === 'postgres');
   }
 
   static async create(store: Store, options: FederationOptions, log: FastifyBaseLogger, metrics: FederationMetrics | null): Promise<Federation> {
@@ -104,8 +116,10 @@ export class Federation implements RemoteServers {
   async start(): Promise<void> {
     await this.outbox.start();
     this.purgeTimer = setInterval(() => {
-      this.fed.forgetAnswersBefore(Date.now() - ANSWER_MEMORY_MS).catch((err) => this.log.error({ err }, 'federation answer purge failed'));
-    }, 3_600_000);
+      const now = Date.now();
+      Promise.all([this.fed.forgetAnswersBefore(now - ANSWER_MEMORY_MS), this.fed.forgetNoncesBefore(now)])
+        .catch((err) => this.log.error({ err }, 'federation purge failed'));
+    }, 600_000);
     this.purgeTimer.unref();
   }
 
@@ -141,7 +155,7 @@ export class Federation implements RemoteServers {
   async remoteAccount(address: Address): Promise<AccountRecord | Refusal> {
     const domain = addressDomain(address);
     if (!(await this.peers.allows(domain))) return { status: Status.Forbidden, reason: `${domain} is not federated with` };
-    const canonical = formatAddress(address);
+    const canonical = canonicalAddress(address);
     const known = await this.store.accountById(remoteAccountId(canonical));
     if (known) return known;
     let info: Frame;
@@ -150,6 +164,7 @@ export class Federation implements RemoteServers {
     } catch (err) {
       if (err instanceof AddressRefused) {
         this.log.warn({ domain, address: err.address, range: err.range }, 'remote address refused by the address guard');
+        if (!err.address) return { status: Status.RemoteUnavailable, reason: `${domain} has no address` };
         return { status: Status.Forbidden, reason: `${domain} is a ${err.range} address, which this server does not contact` };
       }
       this.log.info({ domain, err: (err as Error).message }, 'remote server unreachable');
@@ -203,7 +218,12 @@ export class Federation implements RemoteServers {
       byDomain.set(domain, [...(byDomain.get(domain) ?? []), m.account]);
     }
     for (const [domain, addresses] of byDomain) {
-      await this.outbox.enqueue(domain, group.id, { ...frame, from: this.addressOf(group), fromType: String(group.kind), fromName: group.name, members: addresses });
+      // Frames stay well under the receiver's frame limit however large the group.
+      for (let i = 0; i < addresses.length; i += FANOUT_CHUNK) {
+        const members = addresses.slice(i, i + FANOUT_CHUNK);
+        const part = addresses.length > FANOUT_CHUNK ? { messageId: `${String(frame.messageId)}.${i / FANOUT_CHUNK}` } : {};
+        await this.outbox.enqueue(domain, group.id, { ...frame, ...part, from: this.addressOf(group), fromType: String(group.kind), fromName: group.name, members });
+      }
     }
   }
 
@@ -229,7 +249,7 @@ export class Federation implements RemoteServers {
     }
     if (!key) return refuse(401, 'unknown key', h.origin);
     if (!verifySignature(key, signedText(h), h.sig)) return refuse(401, 'bad signature', h.origin);
-    if (!this.nonces.remember(h.origin, h.nonce, now)) return refuse(401, 'handshake replayed', h.origin);
+    if (!(await this.fed.useNonce(h.origin, h.nonce, h.ts + HANDSHAKE_MAX_SKEW_MS))) return refuse(401, 'handshake replayed', h.origin);
     // It is up: whatever waits for it goes now.
     this.outbox.wake(h.origin, true);
     return { origin: h.origin };
@@ -252,15 +272,21 @@ export class Federation implements RemoteServers {
       this.log.warn({ origin, from: frame.from }, 'federation frame refused: from belongs to another server');
       return refuse(Status.Forbidden, 'from does not belong to the sending server');
     }
-    const sender = formatAddress(from);
-    const durable = DURABLE_CODES.has(code) && messageId !== '';
-    const key = { origin, sender, code, messageId };
-    if (durable) {
-      const given = await this.fed.answerGiven(key);
-      if (given) return given;
+    const sender = canonicalAddress(from);
+    if (!DURABLE_CODES.has(code) || messageId === '') return handle(await this.standIn(sender, frame.fromType, frame.fromName));
+    // A messageId is unique per sender and target: the same one to two accounts is two frames.
+    const key = { origin, sender, code, messageId: createHash('sha256').update(`${String(frame.to ?? '')}\n${messageId}`).digest('hex') };
+    const claim = await this.fed.claim(key, CLAIM_STALE_MS);
+    if (claim.state === 'answered') return claim.answer;
+    // Another node is on it (the origin reconnected meanwhile): the origin sends it again later.
+    if (claim.state === 'busy') return refuse(Status.Busy, 'being handled; send it again later');
+    let answer: Frame | null = null;
+    try {
+      answer = await handle(await this.standIn(sender, frame.fromType, frame.fromName));
+      return answer;
+    } finally {
+      // Failed here (500 or thrown): the claim is given up, so a redelivery tries again.
+      await this.fed.settleClaim(key, answer && String(answer.statusCode) !== String(Status.Internal) ? answer : null);
     }
-    const answer = await handle(await this.standIn(sender, frame.fromType, frame.fromName));
-    if (durable && String(answer.statusCode) !== String(Status.Internal)) await this.fed.rememberAnswer(key, answer);
-    return answer;
   }
 }

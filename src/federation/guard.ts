@@ -4,7 +4,7 @@ import ipaddr from 'ipaddr.js';
 
 export class AddressRefused extends Error {
   constructor(readonly host: string, readonly address: string, readonly range: string) {
-    super(`${host} resolves to ${address} (${range}), which this server does not contact`);
+    super(address ? `${host} resolves to ${address} (${range}), which this server does not contact` : `${host} has no address`);
   }
 }
 

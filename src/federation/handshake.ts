@@ -56,28 +56,3 @@ export function parseHandshake(header: string | undefined): Handshake | null {
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(keyId) || !/^[A-Za-z0-9_-]{1,128}$/.test(sig)) return null;
   return { origin, destination, ts: Number(ts), nonce, keyId, sig };
 }
-
-/**
- * Nonces seen within the skew window, per origin: a handshake replayed while its time is
- * still acceptable is refused; after that its time refuses it.
- */
-export class NonceMemory {
-  private readonly seen = new Map<string, number>();
-  private nextPrune = 0;
-
-  /** False when the nonce was already used. */
-  remember(origin: string, nonce: string, now = Date.now()): boolean {
-    if (now >= this.nextPrune) {
-      this.prune(now);
-      this.nextPrune = now + 60_000;
-    }
-    const key = `${origin} ${nonce}`;
-    if (this.seen.has(key)) return false;
-    this.seen.set(key, now + 2 * HANDSHAKE_MAX_SKEW_MS);
-    return true;
-  }
-
-  private prune(now: number): void {
-    for (const [key, until] of this.seen) if (until < now) this.seen.delete(key);
-  }
-}

@@ -6,8 +6,11 @@ import { getRemoteJson, type Transport } from './remote-http.js';
 export const KEYS_PATH = '/.well-known/monami/server';
 /** Longest a fetched key is trusted before it is fetched again, whatever the document says. */
 const MAX_CACHE_MS = 60 * 60_000;
-/** A failed fetch is not retried sooner than this, so a flood of handshakes cannot make us hammer a server. */
-const FAILURE_CACHE_MS = 10_000;
+/**
+ * A server's document is not fetched again sooner than this after a failure, or to look
+ * for a key id it did not list: a flood of handshakes cannot make us hammer a server.
+ */
+const REFETCH_MS = 10_000;
 
 export interface KeyDocument {
   server: string;
@@ -25,6 +28,7 @@ export function isKeyDocument(value: unknown): value is KeyDocument {
 interface Cached {
   keys: Map<string, KeyObject>;
   until: number;
+  fetchedAt: number;
 }
 
 /** Remote servers' public keys, fetched from their well-known URL and cached until expiry. */
@@ -38,12 +42,15 @@ export class KeyDirectory {
   /** The origin's key with this id, or null when the origin does not publish it. */
   async key(origin: string, keyId: string, now = Date.now()): Promise<KeyObject | null> {
     let cached = this.cache.get(origin);
-    if (!cached || cached.until < now || !cached.keys.has(keyId)) {
+    const expired = !cached || cached.until < now;
+    if (expired || !cached!.keys.has(keyId)) {
       const failedAt = this.failures.get(origin);
-      if (failedAt !== undefined && now - failedAt < FAILURE_CACHE_MS && !cached) throw new Error(`keys of ${origin} could not be fetched recently`);
+      if (failedAt !== undefined && now - failedAt < REFETCH_MS) throw new Error(`keys of ${origin} could not be fetched recently`);
+      // An unknown key id of a fresh document: a new key, at most once per interval.
+      if (!expired && now - cached!.fetchedAt < REFETCH_MS) return null;
       cached = await this.fetch(origin, now);
     }
-    return cached.keys.get(keyId) ?? null;
+    return cached!.keys.get(keyId) ?? null;
   }
 
   private fetch(origin: string, now: number): Promise<Cached> {
@@ -58,7 +65,7 @@ export class KeyDirectory {
             const key = publicKeyFromRaw(k.publicKey);
             if (key) keys.set(k.id, key);
           }
-          const cached = { keys, until: Math.min(doc.validUntil, now + MAX_CACHE_MS) };
+          const cached = { keys, until: Math.min(doc.validUntil, now + MAX_CACHE_MS), fetchedAt: now };
           this.cache.set(origin, cached);
           this.failures.delete(origin);
           return cached;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FederationStore, OutboxEntry } from '../store/federation-store.js';
 import type { Frame, LinkPool } from './link.js';
@@ -10,6 +11,8 @@ export interface RetryPolicy {
 }
 
 export interface OutboxHooks {
+  /** Whether the destination may be contacted now (operators block servers). */
+  allows(destination: string): Promise<boolean>;
   /**
    * Applies the remote's answer here (e.g. a befriending accepted over there). `awaited`
    * says whether someone is waiting for it (who then tells the user); otherwise the user is
@@ -27,6 +30,13 @@ export function retryDelay(failures: number, policy: RetryPolicy, random = Math.
 }
 
 const BATCH = 100;
+/** How long a node keeps a destination to itself; renewed with every batch. */
+const LEASE_MS = 30_000;
+/** How often every node looks for destinations with waiting frames (queued by a node that died, say). */
+const SCAN_MS = 10_000;
+
+/** The remote is busy with a frame (another of our nodes sent it too): try again later. */
+class RemoteBusy extends Error {}
 
 interface Lane {
   running: boolean;
@@ -47,6 +57,9 @@ export class Outbox {
   private readonly lanes = new Map<string, Lane>();
   private readonly waiters = new Map<number, (answer: Frame) => void>();
   private stopped = false;
+  private scanner: NodeJS.Timeout | null = null;
+  /** Names this node in leases. */
+  private readonly holder = randomUUID();
 
   constructor(
     private readonly store: FederationStore,
@@ -54,10 +67,18 @@ export class Outbox {
     private readonly hooks: OutboxHooks,
     private readonly retry: RetryPolicy,
     private readonly log: FastifyBaseLogger,
+    /** Whether other nodes may share the database (PostgreSQL): then destinations are leased. */
+    private readonly shared: boolean,
   ) {}
 
-  /** Resumes delivery of whatever the database holds (after a restart). */
+  /** Resumes delivery of whatever the database holds (after a restart), and keeps looking. */
   async start(): Promise<void> {
+    await this.scan();
+    this.scanner = setInterval(() => void this.scan().catch((err) => this.log.warn({ err: (err as Error).message }, 'federation outbox scan failed')), SCAN_MS);
+    this.scanner.unref();
+  }
+
+  private async scan(): Promise<void> {
     for (const destination of (await this.store.outboxDepths()).keys()) this.wake(destination);
   }
 
@@ -107,7 +128,18 @@ export class Outbox {
 
   stop(): void {
     this.stopped = true;
+    if (this.scanner) clearInterval(this.scanner);
     for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+  }
+
+  /** Tries again after `delay`, unless woken sooner. */
+  private later(destination: string, lane: Lane, delay: number): void {
+    if (this.stopped) return;
+    lane.timer = setTimeout(() => {
+      lane.timer = null;
+      this.wake(destination);
+    }, delay);
+    lane.timer.unref();
   }
 
   private async drain(destination: string, lane: Lane): Promise<void> {
@@ -115,8 +147,21 @@ export class Outbox {
     try {
       for (;;) {
         lane.again = false;
+        if (!(await this.hooks.allows(destination))) {
+          // Blocked: frames wait (visible in the outbox depth) until the block is lifted.
+          this.later(destination, lane, this.retry.maxMs);
+          break;
+        }
+        // One node at a time delivers to a destination, so the order holds on several nodes.
+        if (this.shared && !(await this.store.lease(destination, this.holder, Date.now() + LEASE_MS))) {
+          this.later(destination, lane, LEASE_MS);
+          break;
+        }
         const entries = await this.store.pending(destination, 0, BATCH);
-        if (entries.length === 0 && !lane.again) break;
+        if (entries.length === 0 && !lane.again) {
+          if (this.shared) await this.store.releaseLease(destination, this.holder);
+          break;
+        }
         if (this.stopped) break;
         await this.deliver(destination, entries);
         lane.failures = 0;
@@ -125,15 +170,11 @@ export class Outbox {
       lane.failures++;
       const delay = retryDelay(lane.failures, this.retry);
       this.hooks.onFailure(destination, err as Error, delay);
-      if (!this.stopped) {
-        lane.timer = setTimeout(() => {
-          lane.timer = null;
-          this.wake(destination);
-        }, delay);
-        lane.timer.unref();
-      }
+      this.later(destination, lane, delay);
     } finally {
       lane.running = false;
+      // Work that arrived after the last read (while the lease was being released, say).
+      if (lane.again && !lane.timer && !this.stopped) void this.drain(destination, lane);
     }
   }
 
@@ -146,6 +187,7 @@ export class Outbox {
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const answer = await answers[i]!;
+      if (String(answer.statusCode) === '503') throw new RemoteBusy(`${destination} is busy with frame ${entry.id}`);
       const waiter = this.waiters.get(entry.id);
       await this.hooks.settle(entry, answer, !!waiter);
       await this.store.delivered(entry.id);

@@ -101,7 +101,8 @@ export class MonsterHandler {
    */
   private async toRemote(req: MonsterRequest, raw: Frame, sender: Account | null, target: AccountRecord): Promise<Frame | null> {
     const { messageId, code } = req;
-    const remote = this.services.monster.remote!;
+    const remote = this.services.monster.remote;
+    if (!remote) return refusal(messageId, code, Status.RemoteUnavailable, 'accounts of other servers are not reachable: federation is off');
     const relay = (reply: Frame | null) =>
       reply ? { ...reply, messageId, code: String(code) } : answer(messageId, code, Status.Queued, { note: 'queued for the remote server; its answer will follow' });
     const group = target.kind !== 1;
@@ -119,8 +120,14 @@ export class MonsterHandler {
     switch (req.code) {
       case 1001:
         return relay(await this.services.monster.forwardToRemote(sender, target, { code, messageId, pass: req.pass, note: req.note }));
-      case 2001:
-        return group ? relay(await this.services.monster.forwardToRemote(sender, target, { code, messageId, text: req.text })) : null;
+      case 2001: {
+        if (!group) return null;
+        // The group's server numbers the message in its own store: those numbers mean nothing here.
+        const reply = await this.services.monster.forwardToRemote(sender, target, { code, messageId, text: req.text });
+        if (!reply) return relay(null);
+        const { id: _id, time: _time, seq: _seq, ...rest } = reply;
+        return relay(rest);
+      }
       case 2004:
         return group ? relay(await this.services.monster.forwardToRemote(sender, target, { code, messageId, recallMessageId: req.recallMessageId })) : null;
       case 1002:

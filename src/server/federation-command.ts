@@ -9,8 +9,18 @@ interface StoreFlags {
 }
 
 /** The deployment's store, from the same flags and variables as `monami serve`. */
+/** The configuration, or exit 2 with the reason (as `monami serve` does). */
+function configOrExit(env: Record<string, string | undefined>) {
+  try {
+    return configFromEnv(env);
+  } catch (err) {
+    console.error(`monami: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
+
 async function withStore<T>(flags: StoreFlags, work: (store: ReturnType<typeof openStore>) => Promise<T>): Promise<T> {
-  const config = configFromEnv({
+  const config = configOrExit({
     ...process.env,
     ...(flags.dataDir ? { MONAMI_DATA_DIR: flags.dataDir } : {}),
     ...(flags.databaseUrl ? { DATABASE_URL: flags.databaseUrl } : {}),
@@ -42,7 +52,7 @@ export function federationCommand(): Command {
   storeOptions(command.command('list'))
     .description('remote servers with a rule or frames waiting for them')
     .action(async (flags: StoreFlags) => {
-      const config = configFromEnv(process.env);
+      const config = configOrExit(process.env);
       await withStore(flags, async (store) => {
         const fed = store.federation();
         const [rules, depths] = await Promise.all([fed.peerRules(), fed.outboxDepths()]);
@@ -69,7 +79,7 @@ export function federationCommand(): Command {
         console.log(value ? `${d}: ${value}` : `${d}: no rule`);
       });
   rule('allow', 'allow', 'allow a server (needed in MONAMI_FEDERATION=allowlist mode)');
-  rule('block', 'block', 'refuse a server: no frames to it, no links from it');
+  rule('block', 'block', 'refuse a server: nothing is sent to it (frames wait), no links from it');
   rule('forget', null, 'remove the rule for a server');
   return command;
 }

@@ -74,7 +74,8 @@ export class CallService {
       // The callee's server rings them (or says they are offline) before we answer.
       let reply: Record<string, unknown>;
       try {
-        reply = await this.remote!.ask(session.account, callee, { code: kind, messageId: randomHex128(), callId: call.id, text: offer });
+        if (!this.remote) throw new Error('federation is off');
+        reply = await this.remote.ask(session.account, callee, { code: kind, messageId: randomHex128(), callId: call.id, text: offer });
       } catch {
         reply = { statusCode: String(Status.RemoteUnavailable), error: 'the callee\'s server could not be reached' };
       }
@@ -246,7 +247,8 @@ export class CallService {
     const { local, party } = call.remote!;
     const frame = { code: signal.code, messageId: randomHex128(), callId: call.id, ...(signal.text !== undefined ? { text: signal.text } : {}), ...(signal.reason !== undefined ? { reason: signal.reason } : {}) };
     try {
-      const reply = await this.remote!.ask(local, party, frame);
+      if (!this.remote) return 0;
+      const reply = await this.remote.ask(local, party, frame);
       return String(reply.statusCode) === String(Status.Done) ? 1 : 0;
     } catch {
       return 0;

@@ -133,7 +133,7 @@ export class MonsterService {
     if (!isGroupLike(target)) {
       if (target.id === actor.id) return failed(Status.BadRequest, 'cannot answer oneself');
       // Told first: if this side then refuses, so will theirs (they hold the same request).
-      if (isRemoteAccount(target) && !isRemoteAccount(actor)) await this.remote!.forward(actor, target, { code: accepted ? 1002 : 1003, messageId: messageId || `answer-${Date.now()}` });
+      if (isRemoteAccount(target) && !isRemoteAccount(actor)) await this.remote?.forward(actor, target, { code: accepted ? 1002 : 1003, messageId: messageId || `answer-${Date.now()}` });
       const result = await this.friends.relate(actor, target, (pair) => (accepted ? approve(pair, '') : decline(pair)));
       if (!result.ok) return failed(result.refusal === 'already-friends' ? Status.Conflict : Status.NotFound, result.refusal === 'already-friends' ? 'already friends' : 'no pending application');
       return success(undefined);
@@ -141,7 +141,7 @@ export class MonsterService {
     if (!applicant) return failed(Status.BadRequest, 'member missing');
     if (!isManager(await this.store.roleOf(target.id, actor.id))) return failed(Status.Forbidden, 'only the owner and admins answer applications');
     if ((await this.store.roleOf(target.id, applicant.id)) !== 'pending') return failed(Status.NotFound, 'no pending application');
-    if (isRemoteAccount(applicant)) await this.remote!.forward(target, applicant, { code: accepted ? 1002 : 1003, messageId: `answer-${applicant.id}-${Date.now()}` });
+    if (isRemoteAccount(applicant)) await this.remote?.forward(target, applicant, { code: accepted ? 1002 : 1003, messageId: `answer-${applicant.id}-${Date.now()}` });
     if (accepted) await this.store.setMember(target.id, applicant.id, 'member', '');
     else await this.store.removeMember(target.id, applicant.id);
     await this.bus.publish([applicant.id], { type: 'application-answered', group: ref(target), accepted });
@@ -150,7 +150,7 @@ export class MonsterService {
 
   /** 1004: unfriend a person (or withdraw / decline a request), or leave a group or channel. */
   async deleteRelation(sender: Account, target: Account, messageId = ''): Promise<Outcome> {
-    const tellRemote = () => this.remote!.forward(sender, target, { code: 1004, messageId: messageId || `leave-${Date.now()}` });
+    const tellRemote = () => this.remote?.forward(sender, target, { code: 1004, messageId: messageId || `leave-${Date.now()}` });
     if (!isGroupLike(target)) {
       if (target.id === sender.id) return failed(Status.BadRequest, 'cannot leave oneself');
       if (isRemoteAccount(target) && !isRemoteAccount(sender)) await tellRemote();
@@ -174,7 +174,7 @@ export class MonsterService {
     const memberRole = await this.store.roleOf(group.id, member.id);
     if (!memberRole) return failed(Status.NotFound, 'not a member');
     if (memberRole === 'owner' || (memberRole === 'admin' && actorRole !== 'owner')) return failed(Status.Forbidden, 'cannot remove an owner or a fellow admin');
-    if (isRemoteAccount(member)) await this.remote!.forward(group, member, { code: 1004, messageId: `removed-${member.id}-${Date.now()}`, reason: 'removed' });
+    if (isRemoteAccount(member)) await this.remote?.forward(group, member, { code: 1004, messageId: `removed-${member.id}-${Date.now()}`, reason: 'removed' });
     await this.store.removeMember(group.id, member.id);
     await this.bus.publish([member.id], { type: 'membership-ended', group: ref(group), member: ref(member), reason: 'removed' });
     return success(undefined);
@@ -198,7 +198,7 @@ export class MonsterService {
       // Queued before the local commit, so a crash between the two cannot lose the remote
       // copies; a resend queues it again and the remote servers drop the repeat.
       if (remoteMembers.length) {
-        await this.remote!.fanOut(target, remoteMembers, {
+        await this.remote?.fanOut(target, remoteMembers, {
           code: 2010, messageId: postKey(sender.id, messageId), author: this.addressOf(sender), authorType: String(sender.kind),
           authorName: sender.name, clientMessageId: messageId, text, time: createdAt,
         });
@@ -207,7 +207,7 @@ export class MonsterService {
       if (target.id === sender.id) return failed(Status.BadRequest, 'cannot message oneself');
       const friends = session ? session.friends.has(target.id) : (await this.store.relation(sender.id, target.id)).mine?.state === 'friend';
       if (!friends) return failed(Status.Forbidden, 'not friends');
-      if (isRemoteAccount(target)) await this.remote!.forward(sender, target, { code: 2001, messageId, text });
+      if (isRemoteAccount(target)) await this.remote?.forward(sender, target, { code: 2001, messageId, text });
       recipients = localOnly(sender, target);
     }
     const appended = await this.store.appendMessage(
@@ -243,13 +243,13 @@ export class MonsterService {
     let recipients: string[];
     if (message.target.kind === AccountKind.Person) {
       if (isRemoteAccount(conversationWith) && !isRemoteAccount(sender)) {
-        await this.remote!.forward(sender, conversationWith, { code: 2004, messageId: `recall-${recallMessageId}`.slice(0, 128), recallMessageId });
+        await this.remote?.forward(sender, conversationWith, { code: 2004, messageId: `recall-${recallMessageId}`.slice(0, 128), recallMessageId });
       }
       recipients = localOnly(sender, conversationWith);
     } else {
       const remoteMembers = await this.remoteMembersOf(conversationWith);
       if (remoteMembers.length) {
-        await this.remote!.fanOut(conversationWith, remoteMembers, {
+        await this.remote?.fanOut(conversationWith, remoteMembers, {
           code: 2011, messageId: `r${postKey(sender.id, recallMessageId)}`, author: this.addressOf(sender), recallMessageId, time: now,
         });
       }
@@ -309,7 +309,7 @@ export class MonsterService {
     if ((await this.store.roleOf(group.id, actor.id)) !== 'owner') return failed(Status.Forbidden, 'only the owner deletes a group');
     const members = await this.store.membersOf(group.id);
     const remoteMembers = members.filter((m) => isRemoteAccount(m.account)).map((m) => m.account);
-    if (remoteMembers.length) await this.remote!.fanOut(group, remoteMembers, { code: 1004, messageId: `deleted-${group.id}`, reason: 'deleted' });
+    if (remoteMembers.length) await this.remote?.fanOut(group, remoteMembers, { code: 1004, messageId: `deleted-${group.id}`, reason: 'deleted' });
     await this.store.deleteAccount(group.id);
     await this.forget(group.account);
     for (const m of members) {

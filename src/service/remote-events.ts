@@ -60,6 +60,7 @@ export class RemoteEventService {
       await this.bus.publish([member.id], { type: 'application-answered', group: ref(group), accepted: true });
       return success(undefined);
     }
+    if (code === 1003 && (await this.store.roleOf(group.id, member.id)) !== 'pending') return failed(Status.NotFound, 'no pending application');
     const was = await this.store.removeMember(group.id, member.id);
     if (code === 1003) await this.bus.publish([member.id], { type: 'application-answered', group: ref(group), accepted: false });
     else if (was) await this.bus.publish([member.id], { type: 'membership-ended', group: ref(group), member: ref(member), reason: reason === 'deleted' ? 'deleted' : 'removed' });

@@ -31,7 +31,21 @@ type FederationPeersTable = {
   updated_at: number;
 };
 
+type FederationNoncesTable = {
+  origin: string;
+  nonce: string;
+  expires_at: number;
+};
+
+type FederationLeasesTable = {
+  destination: string;
+  holder: string;
+  until: number;
+};
+
 type FederationTables = {
+  federation_nonces: FederationNoncesTable;
+  federation_leases: FederationLeasesTable;
   federation_keys: FederationKeysTable;
   federation_outbox: FederationOutboxTable;
   federation_received: FederationReceivedTable;
@@ -128,24 +142,80 @@ export class FederationStore {
     return new Map(rows.map((r) => [r.destination, Number(r.depth)]));
   }
 
-  async answerGiven(key: ReceivedKey): Promise<Record<string, unknown> | null> {
-    const row = await this.db
+  /**
+   * Claims a remote frame for handling. `claimed`: this caller handles it; `answered`: it
+   * was handled before, with this answer; `busy`: someone else is handling it now. A claim
+   * older than `staleMs` (its node died) is taken over.
+   */
+  async claim(key: ReceivedKey, staleMs: number): Promise<{ state: 'claimed' } | { state: 'answered'; answer: Record<string, unknown> } | { state: 'busy' }> {
+    const now = Date.now();
+    const inserted = await this.db
+      .insertInto('federation_received')
+      .values({ origin: key.origin, sender: key.sender, code: key.code, message_id: key.messageId, answer: '', received_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { state: 'claimed' };
+    const row = await this.received(key).select(['answer', 'received_at']).executeTakeFirst();
+    if (!row) return this.claim(key, staleMs);
+    if (row.answer !== '') return { state: 'answered', answer: JSON.parse(row.answer) };
+    if (now - Number(row.received_at) < staleMs) return { state: 'busy' };
+    const taken = await this.db
+      .updateTable('federation_received')
+      .set({ received_at: now })
+      .where('origin', '=', key.origin).where('sender', '=', key.sender).where('code', '=', key.code).where('message_id', '=', key.messageId)
+      .where('answer', '=', '').where('received_at', '=', row.received_at)
+      .executeTakeFirst();
+    return Number(taken.numUpdatedRows) === 1 ? { state: 'claimed' } : { state: 'busy' };
+  }
+
+  /** Records the answer to a claimed frame; null gives the claim up (it will be handled again). */
+  async settleClaim(key: ReceivedKey, answer: Record<string, unknown> | null): Promise<void> {
+    const where = <Q extends { where: (...a: any[]) => Q }>(q: Q) =>
+      q.where('origin', '=', key.origin).where('sender', '=', key.sender).where('code', '=', key.code).where('message_id', '=', key.messageId);
+    if (answer === null) await where(this.db.deleteFrom('federation_received')).execute();
+    else await where(this.db.updateTable('federation_received').set({ answer: JSON.stringify(answer), received_at: Date.now() })).execute();
+  }
+
+  private received(key: ReceivedKey) {
+    return this.db
       .selectFrom('federation_received')
-      .select('answer')
       .where('origin', '=', key.origin)
       .where('sender', '=', key.sender)
       .where('code', '=', key.code)
-      .where('message_id', '=', key.messageId)
-      .executeTakeFirst();
-    return row ? JSON.parse(row.answer) : null;
+      .where('message_id', '=', key.messageId);
   }
 
-  async rememberAnswer(key: ReceivedKey, answer: Record<string, unknown>): Promise<void> {
-    await this.db
-      .insertInto('federation_received')
-      .values({ origin: key.origin, sender: key.sender, code: key.code, message_id: key.messageId, answer: JSON.stringify(answer), received_at: Date.now() })
+  /** False when this origin already used the nonce (a replayed handshake), on any node. */
+  async useNonce(origin: string, nonce: string, expiresAt: number): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('federation_nonces')
+      .values({ origin, nonce, expires_at: expiresAt })
       .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async forgetNoncesBefore(at: number): Promise<void> {
+    await this.db.deleteFrom('federation_nonces').where('expires_at', '<', at).execute();
+  }
+
+  /**
+   * Takes or renews the lease of a destination for `holder` until `until`: true when it
+   * holds it (it was free, expired, or already its own).
+   */
+  async lease(destination: string, holder: string, until: number): Promise<boolean> {
+    const now = Date.now();
+    await this.db
+      .insertInto('federation_leases')
+      .values({ destination, holder, until })
+      .onConflict((oc) => oc.column('destination').doUpdateSet({ holder, until }).where((eb) => eb.or([eb('federation_leases.until', '<', now), eb('federation_leases.holder', '=', holder)])))
       .execute();
+    const row = await this.db.selectFrom('federation_leases').select('holder').where('destination', '=', destination).executeTakeFirst();
+    return row?.holder === holder;
+  }
+
+  async releaseLease(destination: string, holder: string): Promise<void> {
+    await this.db.deleteFrom('federation_leases').where('destination', '=', destination).where('holder', '=', holder).execute();
   }
 
   async forgetAnswersBefore(at: number): Promise<number> {

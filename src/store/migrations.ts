@@ -118,7 +118,8 @@ function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
         .execute();
       await db.schema.createIndex('federation_outbox_destination').on('federation_outbox').columns(['destination', 'id']).execute();
 
-      // What each remote frame was answered, so a redelivery gets the same answer and no second effect.
+      // What each remote frame was answered, so a redelivery gets the same answer and no second
+      // effect. An empty answer is a claim: a node is handling the frame right now.
       await db.schema
         .createTable('federation_received')
         .addColumn('origin', 'varchar(300)', (c) => c.notNull())
@@ -137,6 +138,24 @@ function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
         .addColumn('domain', 'varchar(300)', (c) => c.primaryKey())
         .addColumn('rule', 'varchar(8)', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      // Handshake nonces within their validity, shared by every node (a replay to another node fails too).
+      await db.schema
+        .createTable('federation_nonces')
+        .addColumn('origin', 'varchar(300)', (c) => c.notNull())
+        .addColumn('nonce', 'varchar(64)', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federation_nonces_pk', ['origin', 'nonce'])
+        .execute();
+      await db.schema.createIndex('federation_nonces_expires').on('federation_nonces').column('expires_at').execute();
+
+      // Which node delivers to a destination, until when: one sender per destination keeps the order.
+      await db.schema
+        .createTable('federation_leases')
+        .addColumn('destination', 'varchar(300)', (c) => c.primaryKey())
+        .addColumn('holder', 'varchar(64)', (c) => c.notNull())
+        .addColumn('until', 'bigint', (c) => c.notNull())
         .execute();
     },
   },

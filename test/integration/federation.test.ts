@@ -32,9 +32,8 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
   const at = (server: FederatedServer, u: User) => `@${u.account}:${server.domain}`;
 
   /** alice on A applies to bob on B (approve policy), bob accepts: friends on both servers. */
-  async function remoteFriends(): Promise<[User, User]> {
-    const alice = await registerAndLogin(a);
-    const bob = await registerAndLogin(b);
+  async function remoteFriends(users?: [User, User]): Promise<[User, User]> {
+    const [alice, bob] = users ?? [await registerAndLogin(a), await registerAndLogin(b)];
     const applied = await alice.session.request({ code: '1001', to: at(b, bob), note: 'hi from A' });
     expect(applied).toMatchObject({ code: '1001', statusCode: '100', type: '2' });
     const request = await bob.session.next((f) => f.code === 520);
@@ -218,6 +217,10 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
   it('applies a block given with `monami federation` to a running server, both ways, until it is lifted', async () => {
     const alice = await registerAndLogin(a);
     const bob = await registerAndLogin(b);
+    const name = `held${Date.now().toString(36)}`;
+    const group = `@${name}:${a.domain}`;
+    expect(await alice.session.request({ code: '3101', name, accountType: '2', policy: 'open' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.request({ code: '1001', to: group })).toMatchObject({ type: '1' });
     const cli = (...args: string[]) =>
       promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'federation', ...args, '--data-dir', backendA.dataDir, ...(backendA.databaseUrl ? ['--database-url', backendA.databaseUrl] : [])], { cwd: path.resolve(import.meta.dirname, '..', '..') });
     expect((await cli('block', b.domain)).stdout).toContain(`${b.domain}: block`);
@@ -225,8 +228,15 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await expect.poll(async () => (await alice.session.request({ code: '1000', to: at(b, bob) })).statusCode, { timeout: 10_000, interval: 250 }).toBe('403');
     // B's links to A are refused too: its user hears the server could not be reached.
     expect(await bob.session.request({ code: '1000', to: at(a, alice) })).toMatchObject({ statusCode: '502' });
+    // What is queued for a blocked server (a post to a group it has members in) waits, and
+    // goes once the block is lifted.
+    expect(await alice.session.request({ code: '2001', to: group, text: encodeText('held'), messageId: 'held-1' })).toMatchObject({ statusCode: '200' });
+    await expect(bob.session.next((f) => f.messageId === 'held-1', 500)).rejects.toThrow('timed out');
+    expect((await a.monami.store.federation().outboxDepths()).get(b.domain)).toBe(1);
     await cli('forget', b.domain);
     await expect.poll(async () => (await alice.session.request({ code: '1000', to: at(b, bob) })).statusCode, { timeout: 10_000, interval: 250 }).toBe('100');
+    a.monami.federation!.outbox.wake(b.domain, true);
+    expect(await bob.session.next((f) => f.messageId === 'held-1', 8_000)).toMatchObject({ from: at(a, alice), to: group });
     await Promise.all([alice.session.close(), bob.session.close()]);
   }, 30_000);
 
@@ -248,6 +258,13 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     // One request reached bob, and his pending list holds it once.
     await bob.session.next((f) => f.code === 520);
     await expect(bob.session.next((f) => f.code === 520, 300)).rejects.toThrow('timed out');
+    // The same messageId to someone else is another frame.
+    const carol = await registerAndLogin(b);
+    ws.send(JSON.stringify({ id: 3, frame: { ...frame, to: at(b, carol) } }));
+    await expect.poll(() => answers.length).toBe(3);
+    expect(answers[2]).toEqual({ id: 3, answer: { messageId: 'dup-1', code: '1001', statusCode: '100', type: '2' } });
+    await carol.session.next((f) => f.code === 520);
+    await carol.session.close();
     ws.close();
     await bob.session.close();
   });

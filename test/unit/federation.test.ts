@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AddressGuard, AddressRefused, rangeOf } from '../../src/federation/guard.js';
-import { createHandshake, formatHandshake, NonceMemory, parseHandshake } from '../../src/federation/handshake.js';
+import { createHandshake, formatHandshake, parseHandshake } from '../../src/federation/handshake.js';
 import { retryDelay } from '../../src/federation/outbox.js';
 
 describe('the address guard', () => {
@@ -42,13 +42,6 @@ describe('the federation handshake', () => {
     ]) {
       expect(parseHandshake(bad)).toBeNull();
     }
-  });
-
-  it('remembers nonces: the same one is accepted once per origin', () => {
-    const nonces = new NonceMemory();
-    expect(nonces.remember('a.example', 'n1')).toBe(true);
-    expect(nonces.remember('a.example', 'n1')).toBe(false);
-    expect(nonces.remember('c.example', 'n1')).toBe(true);
   });
 });
 
