@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MinamiSession } from '../../client/minami.js';
+import { encodeText } from '../../client/monster.js';
+import { availableBackends, createBackend, type Backend } from '../support/backends.js';
+import { dropPrefix, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
+import { freePort } from '../support/federation.js';
+import { registerAndLogin, Socket, startServer, type TestServer, type User } from '../support/server.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const runs = (await availableBackends()).includes('postgres') && (await redisReachable());
+const addr = (u: User) => `@${u.account}:localhost`;
+const isPush = (code: string) => (f: Record<string, unknown>) => f.code === code && f.statusCode === '300';
+
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A node as its own process (`monami serve` from the sources), so it can be killed. */
+async function nodeProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', MONAMI_SCRYPT_LOG2N: '10', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${url}/healthz`)).ok, 'the node to start');
+  return { child, url };
+}
+
+/** Makes two users friends through Monster frames. */
+async function befriend(a: User, b: User): Promise<void> {
+  expect(await a.session.request({ code: '1001', to: addr(b) })).toMatchObject({ type: '2' });
+  await b.session.next((f) => f.code === 520);
+  expect(await b.session.request({ code: '1002', to: addr(a) })).toMatchObject({ statusCode: '200' });
+  await a.session.next((f) => f.code === 301);
+}
+
+describe.runIf(runs)('a deployment of several nodes when parts of it fail', () => {
+  const backends: Backend[] = [];
+  const servers: TestServer[] = [];
+  const children: ChildProcess[] = [];
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(backends.map((b) => b.drop()));
+    await Promise.all(prefixes.map((p) => dropPrefix(p)));
+  });
+
+  it('loses nothing acknowledged when a node is killed: its users reconnect to another and resume without gaps or duplicates', async () => {
+    const backend = await createBackend('postgres');
+    backends.push(backend);
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const env = { DATABASE_URL: backend.databaseUrl!, REDIS_URL: 'redis://127.0.0.1:6379', MONAMI_REDIS_PREFIX: prefix };
+    const [n1] = await startNodes(backend, 1, prefix);
+    servers.push(n1!);
+    const n2 = await nodeProcess(env);
+    children.push(n2.child);
+
+    const bob = await registerAndLogin(n1!);
+    const alice = await registerAndLogin(n1!);
+    await befriend(alice, bob);
+    // Alice sends from node 2; Bob's phone also listens on node 2, his laptop on node 1.
+    const aliceOn2 = MinamiSession.connect(n2.url, { account: alice.account, token: alice.auth.token }, Socket);
+    await aliceOn2.login;
+    const phone = MinamiSession.connect(n2.url, { account: bob.account, token: bob.auth.token }, Socket);
+    await phone.login;
+    const phoneGot: { seq: number; id: string }[] = [];
+    const laptopGot: string[] = [];
+    phone.onFrame((f) => isPush('2001')(f) && phoneGot.push({ seq: Number(f.seq), id: String(f.messageId) }));
+    bob.session.onFrame((f) => isPush('2001')(f) && laptopGot.push(String(f.messageId)));
+
+    const acked: string[] = [];
+    let next = 0;
+    const send = async (session: MinamiSession, count: number) => {
+      for (let i = 0; i < count; i++) {
+        const messageId = `k-${String(next++).padStart(4, '0')}`;
+        const answer = await session.request({ code: '2001', to: addr(bob), text: encodeText(messageId), messageId }).catch(() => null);
+        if (answer?.statusCode === '200') acked.push(messageId);
+        if (!answer) return;
+      }
+    };
+    const streaming = send(aliceOn2, 1_000_000);
+    await waitUntil(async () => acked.length >= 150, '150 acknowledged messages');
+    n2.child.kill('SIGKILL');
+    await streaming;
+
+    // Both reconnect to node 1; the phone resumes after the last entry it saw.
+    const lastSeq = Math.max(0, ...phoneGot.map((p) => p.seq));
+    const phoneAgain = MinamiSession.connect(n1!.url, { account: bob.account, token: bob.auth.token }, Socket, lastSeq);
+    phoneAgain.onFrame((f) => isPush('2001')(f) && phoneGot.push({ seq: Number(f.seq), id: String(f.messageId) }));
+    await phoneAgain.login;
+    const aliceAgain = MinamiSession.connect(n1!.url, { account: alice.account, token: alice.auth.token }, Socket);
+    await aliceAgain.login;
+    await send(aliceAgain, 50);
+
+    await waitUntil(async () => acked.every((id) => phoneGot.some((p) => p.id === id)), 'the phone to have every acknowledged message');
+    const ids = phoneGot.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(phoneGot.map((p) => p.seq)).toEqual([...phoneGot.map((p) => p.seq)].sort((x, y) => x - y));
+    for (const id of acked) expect(laptopGot).toContain(id);
+    await Promise.all([phoneAgain.close(), aliceAgain.close(), alice.session.close(), bob.session.close()]);
+  }, 120_000);
+
+  it('keeps serving when Redis restarts: stored messages are kept and delivery across nodes resumes when it is back', async () => {
+    const port = await freePort();
+    const startRedis = () => {
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      children.push(child);
+      return child;
+    };
+    let redis = startRedis();
+    const url = `redis://127.0.0.1:${port}`;
+    await waitUntil(() => redisReachable(url), 'redis to start');
+    const backend = await createBackend('postgres');
+    backends.push(backend);
+    const prefix = uniquePrefix();
+    const nodes = await startNodes(backend, 2, prefix, {}, url);
+    servers.push(...nodes);
+    const alice = await registerAndLogin(nodes[0]!);
+    const bob = await registerAndLogin(nodes[1]!);
+    await befriend(alice, bob);
+    expect(await alice.session.request({ code: '2001', to: addr(bob), text: encodeText('before'), messageId: 'r-1' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.next(isPush('2001'))).toMatchObject({ messageId: 'r-1' });
+
+    redis.kill('SIGKILL');
+    await new Promise((resolve) => redis.once('exit', resolve));
+    // Stored messages are still acknowledged (they are in PostgreSQL); live dialogues fail with their code.
+    expect(await alice.session.request({ code: '2001', to: addr(bob), text: encodeText('during'), messageId: 'r-2' })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.send(bob.auth.id, 'live?', 'live-1')).toMatchObject({ code: 508 });
+
+    redis = startRedis();
+    await waitUntil(async () => (await alice.session.send(bob.auth.id, 'live again', `live-${Date.now()}`)).code === 200, 'delivery across nodes to resume');
+    expect(await alice.session.request({ code: '2001', to: addr(bob), text: encodeText('after'), messageId: 'r-3' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.next((f) => isPush('2001')(f) && f.messageId === 'r-3')).toMatchObject({ from: addr(alice) });
+    // What Bob missed live, he gets by asking for what he has not seen.
+    const synced = MinamiSession.connect(nodes[1]!.url, { account: bob.account, token: bob.auth.token }, Socket, 1);
+    await synced.login;
+    expect(await synced.next(isPush('2001'))).toMatchObject({ messageId: 'r-2' });
+    await Promise.all([synced.close(), alice.session.close(), bob.session.close()]);
+    redis.kill('SIGKILL');
+  }, 60_000);
+});
