@@ -5,7 +5,8 @@ import { DEFAULT_PUBLIC } from '../domain/monster.js';
 import type { AccountRecord, Store } from '../store/store.js';
 import { refuse, success, type Result } from './errors.js';
 import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
-import { DEFAULT_LOGIN_LIMITS, WindowCounter, type LoginLimits } from './rate-limiter.js';
+import type { Bus } from '../bus/bus.js';
+import { DEFAULT_LOGIN_LIMITS, SharedWindowCounter, type LoginLimits, type WindowCounter } from './rate-limiter.js';
 import { isHex128, randomHex128, tokenDigest } from './secrets.js';
 
 const TOKEN_RENEWAL_STEP_MS = 60 * 60_000;
@@ -40,11 +41,13 @@ export class AccountService {
   constructor(
     private readonly store: Store,
     private readonly options: AccountServiceOptions,
+    bus: Bus,
   ) {
     const limits = options.loginLimits ?? DEFAULT_LOGIN_LIMITS;
-    this.failuresByAccount = new WindowCounter(limits.failuresPerAccount, limits.windowMs);
-    this.failuresByAddress = new WindowCounter(limits.failuresPerAddress, limits.windowMs);
-    this.attemptsByAddress = new WindowCounter(limits.attemptsPerAddress, limits.windowMs);
+    // Counted across every node of the deployment.
+    this.failuresByAccount = new SharedWindowCounter(limits.failuresPerAccount, limits.windowMs, 'failures-by-account', bus);
+    this.failuresByAddress = new SharedWindowCounter(limits.failuresPerAddress, limits.windowMs, 'failures-by-address', bus);
+    this.attemptsByAddress = new SharedWindowCounter(limits.attemptsPerAddress, limits.windowMs, 'attempts-by-address', bus);
     this.decoyHash = hashPassword(randomHex128(), options.scryptCost);
   }
 

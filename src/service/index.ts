@@ -34,7 +34,7 @@ export function createServices(store: Store, bus: Bus, options: ServiceOptions, 
   sessions.onSessionClosed.push((session) => calls.sessionClosed(session));
   const monster = new MonsterService(store, bus, friends, options, remote);
   return {
-    accounts: new AccountService(store, options),
+    accounts: new AccountService(store, options, bus),
     friends,
     sessions,
     monster,

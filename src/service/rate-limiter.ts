@@ -1,3 +1,5 @@
+import type { Bus } from '../bus/bus.js';
+
 /**
  * Counts events per key in fixed windows. Used to slow down password guessing per account
  * and per client address. Bounded: keys whose window has passed are swept regularly.
@@ -39,6 +41,36 @@ export class WindowCounter {
   private sweep(): void {
     const now = this.now();
     for (const [key, entry] of this.counts) if (entry.resetAt <= now) this.counts.delete(key);
+  }
+}
+
+/**
+ * A counter whose additions and resets are also made on every other node of the deployment
+ * (through the bus), so a limit holds however a client spreads its attempts over nodes,
+ * while checking it stays a local, synchronous lookup.
+ */
+export class SharedWindowCounter extends WindowCounter {
+  private readonly topic: string;
+
+  constructor(limit: number, windowMs: number, name: string, private readonly bus: Bus) {
+    super(limit, windowMs);
+    this.topic = `rate:${name}`;
+    bus.onClusterMessage(this.topic, (payload) => {
+      const { key, reset } = payload as { key: string; reset?: boolean };
+      if (typeof key !== 'string') return;
+      if (reset) super.reset(key);
+      else super.add(key);
+    });
+  }
+
+  override add(key: string): void {
+    super.add(key);
+    void this.bus.broadcast(this.topic, { key });
+  }
+
+  override reset(key: string): void {
+    super.reset(key);
+    void this.bus.broadcast(this.topic, { key, reset: true });
   }
 }
 

@@ -16,7 +16,7 @@ describe.runIf(runs)('three nodes on one PostgreSQL and one Redis', () => {
   const prefix = uniquePrefix();
   beforeAll(async () => {
     backend = await createBackend('postgres');
-    nodes = await startNodes(backend, 3, prefix);
+    nodes = await startNodes(backend, 3, prefix, { MONAMI_LOGIN_FAILURES_PER_ACCOUNT: '3' });
   });
   afterAll(async () => {
     await Promise.all((nodes ?? []).map((n) => n.close()));
@@ -123,5 +123,17 @@ describe.runIf(runs)('three nodes on one PostgreSQL and one Redis', () => {
     await bobPhone.close();
     expect(await alice.session.next(isPush('2009'))).toMatchObject({ callId: second.callId, reason: 'disconnected' });
     await Promise.all([alice.session.close(), bob.session.close()]);
+  });
+
+  it('counts wrong passwords across nodes: guesses spread over three nodes still lock the account out', async () => {
+    const user = await registerAndLogin(nodes[0]!);
+    const guess = (node: TestServer, password: string) => MinamiSession.connect(node.url, { account: user.account, password }, Socket);
+    for (const [i, node] of nodes.entries()) expect((await guess(node, `guess${i}`).login).code).toBe(505);
+    // Each node saw one failure; the deployment saw three.
+    await expect.poll(async () => (await guess(nodes[1]!, 'one more').login).code).toBe(532);
+    expect((await guess(nodes[2]!, user.password).login).code).toBe(532);
+    const byToken = MinamiSession.connect(nodes[1]!.url, { account: user.account, token: user.auth.token }, Socket);
+    expect((await byToken.login).code).toBe(200);
+    await Promise.all([user.session.close(), byToken.close()]);
   });
 });
