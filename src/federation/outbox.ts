@@ -8,6 +8,8 @@ export interface RetryPolicy {
   baseMs: number;
   /** …up to this. */
   maxMs: number;
+  /** How long a node keeps a destination to itself (renewed with every batch): the failover time when it dies. */
+  leaseMs: number;
 }
 
 export interface OutboxHooks {
@@ -24,16 +26,14 @@ export interface OutboxHooks {
 }
 
 /** Retry delay after `failures` consecutive failures: exponential, capped, with jitter (50–100%). */
-export function retryDelay(failures: number, policy: RetryPolicy, random = Math.random): number {
+export function retryDelay(failures: number, policy: Pick<RetryPolicy, 'baseMs' | 'maxMs'>, random = Math.random): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(failures - 1, 30));
   return Math.round(ceiling * (0.5 + random() * 0.5));
 }
 
 const BATCH = 100;
-/** How long a node keeps a destination to itself; renewed with every batch. */
-const LEASE_MS = 30_000;
 /** How often every node looks for destinations with waiting frames (queued by a node that died, say). */
-const SCAN_MS = 10_000;
+const SCAN_MS = 5_000;
 
 /** The remote is busy with a frame (another of our nodes sent it too): try again later. */
 class RemoteBusy extends Error {}
@@ -153,8 +153,8 @@ export class Outbox {
           break;
         }
         // One node at a time delivers to a destination, so the order holds on several nodes.
-        if (this.shared && !(await this.store.lease(destination, this.holder, Date.now() + LEASE_MS))) {
-          this.later(destination, lane, LEASE_MS);
+        if (this.shared && !(await this.store.lease(destination, this.holder, Date.now() + this.retry.leaseMs))) {
+          this.later(destination, lane, this.retry.leaseMs);
           break;
         }
         const entries = await this.store.pending(destination, 0, BATCH);

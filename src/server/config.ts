@@ -53,7 +53,7 @@ export interface FederationConfig {
   allowPrivate: boolean;
   timeoutMs: number;
   answerWaitMs: number;
-  retry: { baseMs: number; maxMs: number };
+  retry: { baseMs: number; maxMs: number; leaseMs: number };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -155,6 +155,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
       retry: {
         baseMs: integer(env, 'MONAMI_FEDERATION_RETRY_BASE_MS', 1000, 10, 600_000),
         maxMs: integer(env, 'MONAMI_FEDERATION_RETRY_MAX_SECONDS', 300, 1, 86_400) * 1000,
+        leaseMs: integer(env, 'MONAMI_FEDERATION_LEASE_SECONDS', 30, 2, 3600) * 1000,
       },
     },
     publicUrl: (env.MONAMI_PUBLIC_URL || defaultPublicUrl((env.MONAMI_DOMAIN || 'localhost').toLowerCase(), env.PORT || '8080')).replace(/\/+$/, ''),

@@ -5,7 +5,7 @@ import { MinamiSession } from '../../client/minami.js';
 import { encodeText } from '../../client/monster.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
 import { dropPrefix, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
-import { freePort } from '../support/federation.js';
+import { freePort, startFederatedServer } from '../support/federation.js';
 import { registerAndLogin, Socket, startServer, type TestServer, type User } from '../support/server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -147,5 +147,53 @@ describe.runIf(runs)('a deployment of several nodes when parts of it fail', () =
     expect(await synced.next(isPush('2001'))).toMatchObject({ messageId: 'r-2' });
     await Promise.all([synced.close(), alice.session.close(), bob.session.close()]);
     redis.kill('SIGKILL');
+  }, 60_000);
+
+  it('hands a dead node\'s federation outbox to another node, which delivers it in order once the remote is back', async () => {
+    const backend = await createBackend('postgres');
+    backends.push(backend);
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const remoteBackend = await createBackend('sqlite');
+    backends.push(remoteBackend);
+    let remote = await startFederatedServer(remoteBackend);
+    // Both nodes answer for one domain; the live node (node 1) is the one other servers reach.
+    const port = await freePort();
+    const domain = `127.0.0.1:${port}`;
+    const federation = {
+      MONAMI_DOMAIN: domain, MONAMI_FEDERATION_TLS: 'false', MONAMI_FEDERATION_ALLOW_PRIVATE: 'true',
+      MONAMI_FEDERATION_RETRY_BASE_MS: '50', MONAMI_FEDERATION_RETRY_MAX_SECONDS: '1', MONAMI_FEDERATION_LEASE_SECONDS: '2',
+    };
+    const n1 = await startServer(backend, { ...federation, PORT: String(port), REDIS_URL: 'redis://127.0.0.1:6379', MONAMI_REDIS_PREFIX: prefix });
+    servers.push(n1);
+    const n2 = await nodeProcess({ ...federation, DATABASE_URL: backend.databaseUrl!, REDIS_URL: 'redis://127.0.0.1:6379', MONAMI_REDIS_PREFIX: prefix });
+    children.push(n2.child);
+
+    const bob = await registerAndLogin(remote);
+    const alice = await registerAndLogin(n1);
+    const bobAddress = `@${bob.account}:${remote.domain}`;
+    expect(await alice.session.request({ code: '1001', to: bobAddress })).toMatchObject({ type: '2' });
+    await bob.session.next((f) => f.code === 520);
+    expect(await bob.session.request({ code: '1002', to: `@${alice.account}:${domain}` })).toMatchObject({ statusCode: '200' });
+    await alice.session.next((f) => f.code === 301);
+    await bob.session.close();
+    await remote.close();
+
+    // Alice, now on node 2, writes while the remote is down; node 2 then dies holding the queue.
+    const aliceOn2 = MinamiSession.connect(n2.url, { account: alice.account, token: alice.auth.token }, Socket);
+    await aliceOn2.login;
+    const sent = Array.from({ length: 10 }, (_, i) => `q-${i}`);
+    for (const messageId of sent) expect(await aliceOn2.request({ code: '2001', to: bobAddress, text: encodeText(messageId), messageId })).toMatchObject({ statusCode: '200' });
+    n2.child.kill('SIGKILL');
+
+    remote = await startFederatedServer(remoteBackend, {}, remote.port);
+    servers.push(remote);
+    const bobAgain = MinamiSession.connect(remote.url, { account: bob.account, token: bob.auth.token }, Socket);
+    await bobAgain.login;
+    const received: string[] = [];
+    bobAgain.onFrame((f) => isPush('2001')(f) && received.push(String(f.messageId)));
+    await waitUntil(async () => received.length >= sent.length, 'node 1 to deliver what node 2 queued');
+    expect(received).toEqual(sent);
+    await Promise.all([bobAgain.close(), alice.session.close()]);
   }, 60_000);
 });
