@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FederationOptions } from '../federation/federation.js';
 import type { FederationMode } from '../federation/peers.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../service/passwords.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../service/rate-limiter.js';
@@ -43,18 +44,8 @@ export interface Config {
   federation: FederationConfig;
 }
 
-export interface FederationConfig {
-  mode: FederationMode;
-  allow: string[];
-  block: string[];
-  /** Contact other servers over https/wss; plain http/ws only when false. */
-  tls: boolean;
-  /** Contact loopback, private and link-local addresses (tests, private networks). */
-  allowPrivate: boolean;
-  timeoutMs: number;
-  answerWaitMs: number;
-  retry: { baseMs: number; maxMs: number; leaseMs: number };
-}
+/** Federation's settings; the domain is the server's own. */
+export type FederationConfig = Omit<FederationOptions, 'domain'>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MinamiSession } from '../../client/minami.js';
 import { encodeText } from '../../client/monster.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
-import { dropPrefix, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
+import { befriendByMonster, dropPrefix, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
+import { serveProcess } from '../support/process.js';
 import { freePort, startFederatedServer } from '../support/federation.js';
 import { registerAndLogin, Socket, startServer, type TestServer, type User } from '../support/server.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const runs = (await availableBackends()).includes('postgres') && (await redisReachable());
 const addr = (u: User) => `@${u.account}:localhost`;
 const isPush = (code: string) => (f: Record<string, unknown>) => f.code === code && f.statusCode === '300';
@@ -21,26 +20,8 @@ async function waitUntil(check: () => Promise<boolean>, what: string): Promise<v
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** A node as its own process (`monami serve` from the sources), so it can be killed. */
-async function nodeProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', MONAMI_SCRYPT_LOG2N: '10', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntil(async () => (await fetch(`${url}/healthz`)).ok, 'the node to start');
-  return { child, url };
-}
-
-/** Makes two users friends through Monster frames. */
-async function befriend(a: User, b: User): Promise<void> {
-  expect(await a.session.request({ code: '1001', to: addr(b) })).toMatchObject({ type: '2' });
-  await b.session.next((f) => f.code === 520);
-  expect(await b.session.request({ code: '1002', to: addr(a) })).toMatchObject({ statusCode: '200' });
-  await a.session.next((f) => f.code === 301);
-}
+/** A node as its own process, so it can be killed. */
+const nodeProcess = (env: Record<string, string>) => serveProcess([], { LOG_LEVEL: 'warn', ...env });
 
 describe.runIf(runs)('a deployment of several nodes when parts of it fail', () => {
   const backends: Backend[] = [];
@@ -67,7 +48,7 @@ describe.runIf(runs)('a deployment of several nodes when parts of it fail', () =
 
     const bob = await registerAndLogin(n1!);
     const alice = await registerAndLogin(n1!);
-    await befriend(alice, bob);
+    await befriendByMonster(alice, bob);
     // Alice sends from node 2; Bob's phone also listens on node 2, his laptop on node 1.
     const aliceOn2 = MinamiSession.connect(n2.url, { account: alice.account, token: alice.auth.token }, Socket);
     await aliceOn2.login;
@@ -127,7 +108,7 @@ describe.runIf(runs)('a deployment of several nodes when parts of it fail', () =
     servers.push(...nodes);
     const alice = await registerAndLogin(nodes[0]!);
     const bob = await registerAndLogin(nodes[1]!);
-    await befriend(alice, bob);
+    await befriendByMonster(alice, bob);
     expect(await alice.session.request({ code: '2001', to: addr(bob), text: encodeText('before'), messageId: 'r-1' })).toMatchObject({ statusCode: '200' });
     expect(await bob.session.next(isPush('2001'))).toMatchObject({ messageId: 'r-1' });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MinamiSession } from '../../client/minami.js';
 import { decodeText, encodeText } from '../../client/monster.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
-import { dropPrefix, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
+import { befriendByMonster, dropPrefix, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
 import { registerAndLogin, Socket, type TestServer, type User } from '../support/server.js';
 
 const runs = (await availableBackends()).includes('postgres') && (await redisReachable());
@@ -56,9 +56,7 @@ describe.runIf(runs)('three nodes on one PostgreSQL and one Redis', () => {
     const [n1, n2, n3] = nodes as [TestServer, TestServer, TestServer];
     const alice = await registerAndLogin(n1);
     const bob = await registerAndLogin(n2);
-    expect(await alice.session.request({ code: '1001', to: addr(bob) })).toMatchObject({ type: '2' });
-    expect(await bob.session.request({ code: '1002', to: addr(alice) })).toMatchObject({ statusCode: '200' });
-    await alice.session.next((f) => f.code === 301);
+    await befriendByMonster(alice, bob);
 
     expect(await alice.session.request({ code: '2001', to: addr(bob), text: encodeText('live'), messageId: 's1' })).toMatchObject({ statusCode: '200' });
     expect(await bob.session.next(isPush('2001'))).toMatchObject({ messageId: 's1', from: addr(alice) });
@@ -93,9 +91,7 @@ describe.runIf(runs)('three nodes on one PostgreSQL and one Redis', () => {
     const [n1, n2, n3] = nodes as [TestServer, TestServer, TestServer];
     const alice = await registerAndLogin(n1);
     const bob = await registerAndLogin(n2);
-    expect(await alice.session.request({ code: '1001', to: addr(bob) })).toMatchObject({ type: '2' });
-    expect(await bob.session.request({ code: '1002', to: addr(alice) })).toMatchObject({ statusCode: '200' });
-    await alice.session.next((f) => f.code === 301);
+    await befriendByMonster(alice, bob);
     const bobPhone = MinamiSession.connect(n3.url, { account: bob.account, token: bob.auth.token }, Socket);
     await bobPhone.login;
 

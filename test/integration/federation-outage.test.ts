@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,9 +7,9 @@ import { MinamiHttp, MinamiSession, type MinamiSession as Session } from '../../
 import { encodeText } from '../../client/monster.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
 import { freePort, startFederatedServer, type FederatedServer } from '../support/federation.js';
+import { serveProcess } from '../support/process.js';
 import { registerAndLogin, Socket, type User } from '../support/server.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const backends = await availableBackends();
 const at = (domain: string, account: string) => `@${account}:${domain}`;
 
@@ -76,29 +76,12 @@ describe.each(backends)('federation when the remote server is down, on %s', (bac
   });
 });
 
-/** Runs `monami serve` from the sources as its own process, federating over plain ws with loopback allowed. */
-async function serveProcess(dataDir: string, port: number): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const domain = `127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    cwd: ROOT,
-    env: {
-      ...process.env, LOG_LEVEL: 'warn', MONAMI_SCRYPT_LOG2N: '10', MONAMI_DOMAIN: domain, MONAMI_FEDERATION_TLS: 'false',
-      MONAMI_FEDERATION_ALLOW_PRIVATE: 'true', MONAMI_FEDERATION_RETRY_BASE_MS: '50', MONAMI_FEDERATION_RETRY_MAX_SECONDS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const url = `http://${domain}`;
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url, output: () => output };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start:\n${output}`);
-}
+/** A server as its own process, federating over plain ws with loopback allowed. */
+const federatingProcess = (dataDir: string, port: number) =>
+  serveProcess(['--data-dir', dataDir], {
+    LOG_LEVEL: 'warn', MONAMI_DOMAIN: `127.0.0.1:${port}`, MONAMI_FEDERATION_TLS: 'false', MONAMI_FEDERATION_ALLOW_PRIVATE: 'true',
+    MONAMI_FEDERATION_RETRY_BASE_MS: '50', MONAMI_FEDERATION_RETRY_MAX_SECONDS: '1',
+  }, port);
 
 describe('federation when the sending server is killed', () => {
   const children: ChildProcess[] = [];
@@ -115,7 +98,7 @@ describe('federation when the sending server is killed', () => {
     b = await startFederatedServer(backendB);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'monami-fed-kill-'));
     const port = await freePort();
-    const first = await serveProcess(dataDir, port);
+    const first = await federatingProcess(dataDir, port);
     children.push(first.child);
     const aDomain = `127.0.0.1:${port}`;
 
@@ -150,7 +133,7 @@ describe('federation when the sending server is killed', () => {
     await new Promise((resolve) => first.child.once('exit', resolve));
     const ackedAtKill = [...acked];
 
-    const second = await serveProcess(dataDir, port);
+    const second = await federatingProcess(dataDir, port);
     children.push(second.child);
     await expect.poll(async () => {
       const ids = await historyIds(bob.session, at(aDomain, 'killalice'));

@@ -44,6 +44,18 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     return [alice, bob];
   }
 
+  /** A raw federation link from A to B, signed with A's key, collecting B's answers. */
+  async function linkAsA() {
+    const identity = a.monami.federation!.identity;
+    const ws = new WebSocket(`ws://${b.domain}/.well-known/monami/federation`, {
+      headers: { authorization: formatHandshake(createHandshake(a.domain, b.domain, identity.keyId, (t) => identity.sign(t))) },
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const answers: Record<string, unknown>[] = [];
+    ws.on('message', (d) => answers.push(JSON.parse(String(d))));
+    return { ws, answers };
+  }
+
   it('publishes its key at the well-known URL', async () => {
     const doc = await (await fetch(`${a.url}/.well-known/monami/server`)).json();
     expect(doc).toMatchObject({ server: a.domain, keys: [{ id: expect.stringMatching(/^ed25519:/), publicKey: expect.any(String) }] });
@@ -242,13 +254,7 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
 
   it('answers a frame it has seen before with the same answer and acts on it once', async () => {
     const bob = await registerAndLogin(b);
-    const identity = a.monami.federation!.identity;
-    const ws = new WebSocket(`ws://${b.domain}/.well-known/monami/federation`, {
-      headers: { authorization: formatHandshake(createHandshake(a.domain, b.domain, identity.keyId, (t) => identity.sign(t))) },
-    });
-    await new Promise((resolve) => ws.once('open', resolve));
-    const answers: Record<string, unknown>[] = [];
-    ws.on('message', (d) => answers.push(JSON.parse(String(d))));
+    const { ws, answers } = await linkAsA();
     const frame = { code: 1001, messageId: 'dup-1', from: `@zed:${a.domain}`, fromType: '1', fromName: 'Zed', to: at(b, bob), note: 'once' };
     ws.send(JSON.stringify({ id: 1, frame }));
     ws.send(JSON.stringify({ id: 2, frame }));
@@ -337,13 +343,7 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
 
   it('does not let a server enrol local users in its group or post to them through one they never joined', async () => {
     const bob = await registerAndLogin(b);
-    const identity = a.monami.federation!.identity;
-    const ws = new WebSocket(`ws://${b.domain}/.well-known/monami/federation`, {
-      headers: { authorization: formatHandshake(createHandshake(a.domain, b.domain, identity.keyId, (t) => identity.sign(t))) },
-    });
-    await new Promise((resolve) => ws.once('open', resolve));
-    const answers: Record<string, unknown>[] = [];
-    ws.on('message', (d) => answers.push(JSON.parse(String(d))));
+    const { ws, answers } = await linkAsA();
     const spam = { from: `@spam:${a.domain}`, fromType: '2', fromName: 'Spam' };
     ws.send(JSON.stringify({ id: 1, frame: { ...spam, code: 1002, messageId: 'enrol', to: at(b, bob) } }));
     ws.send(JSON.stringify({ id: 2, frame: { ...spam, code: 2010, messageId: 'post', author: `@spammer:${a.domain}`, clientMessageId: 'p1', text: encodeText('buy now'), time: Date.now(), members: [at(b, bob)] } }));

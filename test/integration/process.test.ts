@@ -1,54 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MinamiHttp, MinamiSession } from '../../client/minami.js';
 import { encodeText } from '../../client/monster.js';
+import { serveProcess } from '../support/process.js';
 import { Socket } from '../support/server.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Runs `monami serve` from the sources, as a separate process. */
-async function serve(dataDir: string, env: Record<string, string> = {}): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', MONAMI_SCRYPT_LOG2N: '10', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (up) return { child, url, output: () => output, exited };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start:\n${output}`);
-}
+/** `monami serve` as its own process, on a fresh SQLite folder. */
+const serve = (dataDir: string, env: Record<string, string> = {}) => serveProcess(['--data-dir', dataDir], env);
 
 describe('monami serve as a process', () => {
   const children: ChildProcess[] = [];

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Backend } from './backends.js';
-import { startServer, type TestServer } from './server.js';
+import { expect } from 'vitest';
+import { startServer, type TestServer, type User } from './server.js';
 
 export const REDIS_URL = process.env.MONAMI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REQUIRE_SERVICES = process.env.MONAMI_REQUIRE_SERVICES === '1';
@@ -40,4 +41,12 @@ export async function startNodes(backend: Backend, n: number, prefix: string, en
   const nodes: TestServer[] = [];
   for (let i = 0; i < n; i++) nodes.push(await startServer(backend, { REDIS_URL: url, MONAMI_REDIS_PREFIX: prefix, ...env }));
   return nodes;
+}
+
+/** Makes two local users friends through Monster frames (1001, then 1002), wherever each is connected. */
+export async function befriendByMonster(a: User, b: User, domain = 'localhost'): Promise<void> {
+  expect(await a.session.request({ code: '1001', to: `@${b.account}:${domain}` })).toMatchObject({ type: '2' });
+  await b.session.next((f) => f.code === 520);
+  expect(await b.session.request({ code: '1002', to: `@${a.account}:${domain}` })).toMatchObject({ statusCode: '200' });
+  await a.session.next((f) => f.code === 301);
 }
