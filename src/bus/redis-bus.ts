@@ -56,10 +56,10 @@ export class RedisBus implements Bus {
     // Fail fast while Redis is away (no offline queue): callers degrade instead of waiting.
     const settings = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(n * 200, 2_000) };
     const bus = new RedisBus(new Redis(options.url, settings), new Redis(options.url, { ...settings, enableOfflineQueue: true }), options);
+    for (const client of [bus.pub, bus.sub]) client.on('error', (err: Error) => bus.options.log.warn({ err: err.message }, 'redis connection error'));
     await Promise.all([bus.pub.connect(), bus.sub.connect()]);
     bus.sub.on('messageBuffer', (_channel: Buffer, data: Buffer) => bus.receive(data));
     await bus.sub.subscribe(bus.channel);
-    for (const client of [bus.pub, bus.sub]) client.on('error', (err: Error) => bus.options.log.warn({ err: err.message }, 'redis connection error'));
     // After Redis restarts (it may keep nothing) this node's presence is written again.
     bus.pub.on('ready', () => void bus.restorePresence());
     await bus.beat();
@@ -212,7 +212,9 @@ export class RedisBus implements Bus {
   }
 
   private async beat(): Promise<void> {
-    await this.guard(() => this.pub.zadd(this.key('nodes'), Date.now(), this.nodeId), 0);
+    const now = Date.now();
+    // Nodes dead for an hour are forgotten (their presence fields are ignored meanwhile).
+    await this.guard(() => this.pub.multi().zadd(this.key('nodes'), now, this.nodeId).zremrangebyscore(this.key('nodes'), '-inf', now - 3_600_000).exec(), null);
   }
 
   private async restorePresence(): Promise<void> {

@@ -1,13 +1,13 @@
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
 import { FieldLimits } from '../domain/account.js';
-import { addressDomain, formatAddress, parseAddress } from '../domain/address.js';
+import { addressDomain, parseAddress } from '../domain/address.js';
 import { Status } from '../domain/monster.js';
 import type { MonsterHandler } from '../monster/handler.js';
 import { refusal } from '../monster/render.js';
 import type { Services } from '../service/index.js';
 import type { AccountRecord } from '../store/store.js';
-import type { Federation } from './federation.js';
+import { canonicalAddress, type Federation } from './federation.js';
 import { KEYS_PATH } from './key-directory.js';
 import { LINK_PATH, MAX_LINK_FRAME_BYTES, type Frame } from './link.js';
 
@@ -162,6 +162,6 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
     if (!parsed) return null;
     if (handler.isLocal(frame.author as string)) return services.monster.accountByName(parsed.name);
     if (addressDomain(parsed) === federation.domain) return null;
-    return federation.standIn(formatAddress(parsed), frame.authorType, frame.authorName);
+    return federation.standIn(canonicalAddress(parsed), frame.authorType, frame.authorName);
   }
 };

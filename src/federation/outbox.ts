@@ -184,8 +184,14 @@ export class Outbox {
     const answers = entries.map((e) => link.request(e.frame));
     // Whatever fails after the first failure is sent again; keep rejections from going unheard.
     for (const a of answers) a.catch(() => undefined);
+    let leasedAt = Date.now();
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
+      // A slow batch keeps its lease: renewed halfway through, so no other node starts on it.
+      if (this.shared && Date.now() - leasedAt > this.retry.leaseMs / 2) {
+        if (!(await this.store.lease(destination, this.holder, Date.now() + this.retry.leaseMs))) throw new Error(`lost the lease of ${destination}`);
+        leasedAt = Date.now();
+      }
       const answer = await answers[i]!;
       if (String(answer.statusCode) === '503') throw new RemoteBusy(`${destination} is busy with frame ${entry.id}`);
       const waiter = this.waiters.get(entry.id);

@@ -8,7 +8,6 @@ interface StoreFlags {
   databaseUrl?: string;
 }
 
-/** The deployment's store, from the same flags and variables as `monami serve`. */
 /** The configuration, or exit 2 with the reason (as `monami serve` does). */
 function configOrExit(env: Record<string, string | undefined>) {
   try {
@@ -19,6 +18,7 @@ function configOrExit(env: Record<string, string | undefined>) {
   }
 }
 
+/** The deployment's store, from the same flags and variables as `monami serve`. */
 async function withStore<T>(flags: StoreFlags, work: (store: ReturnType<typeof openStore>) => Promise<T>): Promise<T> {
   const config = configOrExit({
     ...process.env,

@@ -25,6 +25,7 @@ type SignalCode = 2005 | 2006 | 2007 | 2008 | 2009;
 /** What signalling needs of a session, also when it is connected to another node. */
 type PartySession = Pick<UserSession, 'id' | 'userId'>;
 const CALL_SIGNAL = 'call-signal';
+const CALL_SIGNAL_INBOUND = 'call-signal-inbound';
 const CALL_SESSION_CLOSED = 'call-session-closed';
 /** How long a node waits for the node holding a call to answer a signal. */
 const CLUSTER_WAIT_MS = 2_000;
@@ -55,6 +56,10 @@ export class CallService {
       const p = payload as { session: PartySession; code: SignalCode; callId: string; text: string };
       // Only the node holding the call answers; the others stay silent.
       return this.calls.has(p.callId) ? this.signal(p.session, p.code, p.callId, p.text) : undefined;
+    });
+    bus.onRequest(CALL_SIGNAL_INBOUND, async (payload) => {
+      const p = payload as { from: Account; code: SignalCode; callId: string; text: string; reason: string };
+      return this.calls.has(p.callId) ? this.signalInbound(p.from, p.code, p.callId, p.text, p.reason) : undefined;
     });
     bus.onClusterMessage(CALL_SESSION_CLOSED, (payload) => this.endCallsOf(payload as PartySession));
   }
@@ -155,9 +160,14 @@ export class CallService {
   }
 
   /** 2005–2009 from the party on another server. */
-  async signalInbound(from: Account, code: 2005 | 2006 | 2007 | 2008 | 2009, callId: string, text: string, reason: string): Promise<Outcome> {
+  async signalInbound(from: Account, code: SignalCode, callId: string, text: string, reason: string): Promise<Outcome> {
     const call = this.calls.get(callId);
-    if (!call || call.remote?.party.id !== from.id) return failed(Status.NotFound, 'no such call');
+    if (!call) {
+      // The other server's link may reach another node of ours than the one holding the call.
+      const answer = await this.bus.request(CALL_SIGNAL_INBOUND, { from, code, callId, text, reason }, CLUSTER_WAIT_MS);
+      return (answer as Outcome | null) ?? failed(Status.NotFound, 'no such call');
+    }
+    if (call.remote?.party.id !== from.id) return failed(Status.NotFound, 'no such call');
     const fromCallee = call.callee.id === from.id;
     switch (code) {
       case 2005:

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MinamiSession } from '../../client/minami.js';
 import { encodeText } from '../../client/monster.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
-import { befriendByMonster, dropPrefix, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
+import { befriendByMonster, dropPrefix, REDIS_URL, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
 import { serveProcess } from '../support/process.js';
 import { freePort, startFederatedServer } from '../support/federation.js';
 import { registerAndLogin, Socket, startServer, type TestServer, type User } from '../support/server.js';
@@ -40,7 +40,7 @@ describe.runIf(runs)('a deployment of several nodes when parts of it fail', () =
     backends.push(backend);
     const prefix = uniquePrefix();
     prefixes.push(prefix);
-    const env = { DATABASE_URL: backend.databaseUrl!, REDIS_URL: 'redis://127.0.0.1:6379', MONAMI_REDIS_PREFIX: prefix };
+    const env = { DATABASE_URL: backend.databaseUrl!, REDIS_URL: REDIS_URL, MONAMI_REDIS_PREFIX: prefix };
     const [n1] = await startNodes(backend, 1, prefix);
     servers.push(n1!);
     const n2 = await nodeProcess(env);
@@ -145,9 +145,9 @@ describe.runIf(runs)('a deployment of several nodes when parts of it fail', () =
       MONAMI_DOMAIN: domain, MONAMI_FEDERATION_TLS: 'false', MONAMI_FEDERATION_ALLOW_PRIVATE: 'true',
       MONAMI_FEDERATION_RETRY_BASE_MS: '50', MONAMI_FEDERATION_RETRY_MAX_SECONDS: '1', MONAMI_FEDERATION_LEASE_SECONDS: '2',
     };
-    const n1 = await startServer(backend, { ...federation, PORT: String(port), REDIS_URL: 'redis://127.0.0.1:6379', MONAMI_REDIS_PREFIX: prefix });
+    const n1 = await startServer(backend, { ...federation, PORT: String(port), REDIS_URL: REDIS_URL, MONAMI_REDIS_PREFIX: prefix });
     servers.push(n1);
-    const n2 = await nodeProcess({ ...federation, DATABASE_URL: backend.databaseUrl!, REDIS_URL: 'redis://127.0.0.1:6379', MONAMI_REDIS_PREFIX: prefix });
+    const n2 = await nodeProcess({ ...federation, DATABASE_URL: backend.databaseUrl!, REDIS_URL: REDIS_URL, MONAMI_REDIS_PREFIX: prefix });
     children.push(n2.child);
 
     const bob = await registerAndLogin(remote);
