@@ -353,4 +353,34 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     ws.close();
     await bob.session.close();
   });
+
+  it('answers hostile frames on a link with errors, keeps the link, and closes it only for what is not an envelope', async () => {
+    const bob = await registerAndLogin(b);
+    const { ws, answers } = await linkAsA();
+    const from = { from: `@eve:${a.domain}`, fromType: '1', fromName: 'Eve' };
+    const frames = [
+      { code: 1001, messageId: 'h1', to: at(b, bob) }, // no from
+      { ...from, code: 'x', messageId: 'h2', to: at(b, bob) },
+      { ...from, code: 3001, messageId: 'h3', to: at(b, bob), nickname: 'pwned' },
+      { ...from, code: 2001, messageId: 'h4', to: at(b, bob), text: 'not base64!' },
+      { ...from, code: 2001, messageId: 'h5', to: `@${bob.account}:elsewhere.example`, text: encodeText('hi') },
+      { ...from, code: 2006, messageId: 'h6', to: at(b, bob), callId: 'nonsense' },
+      { ...from, code: 2012, messageId: 'h7', to: at(b, bob), payload: 'x'.repeat(100_000) },
+      { from: `@evil-group:${a.domain}`, fromType: '2', code: 2010, messageId: 'h8', members: [42, null, { a: 1 }], author: 7, text: 'x' },
+      { ...from, code: 1001, messageId: 'x'.repeat(5000), to: at(b, bob), note: 'n'.repeat(100_000) },
+    ];
+    frames.forEach((frame, i) => ws.send(JSON.stringify({ id: i + 1, frame })));
+    await expect.poll(() => answers.length).toBe(frames.length);
+    const statuses = answers.map((e) => (e.answer as Record<string, unknown>).statusCode);
+    expect(statuses).toEqual(['400', '400', '400', '400', '404', '404', '400', '400', '413']);
+    // The link still works, and so does bob.
+    ws.send(JSON.stringify({ id: 99, frame: { code: 1000, messageId: 'ok', to: at(b, bob) } }));
+    await expect.poll(() => answers.length).toBe(frames.length + 1);
+    expect(answers.at(-1)).toMatchObject({ id: 99, answer: { statusCode: '100' } });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send('not json');
+    expect(await closed).toBe(1007);
+    expect(await bob.session.request({ code: '1000', to: at(b, bob) })).toMatchObject({ statusCode: '100' });
+    await bob.session.close();
+  });
 });
