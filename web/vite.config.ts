@@ -29,33 +29,13 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
-/**
- * STUN/TURN servers for calls, fixed at build time: MONAMI_ICE_SERVERS is a JSON list of
- * RTCIceServer objects. Without it, calls connect on one host or one network only.
- */
-function iceServers(): Plugin {
-  const raw = process.env.MONAMI_ICE_SERVERS;
-  let content = '';
-  if (raw) {
-    const list: unknown = JSON.parse(raw);
-    if (!Array.isArray(list) || !list.every((s) => s && typeof s === 'object' && 'urls' in s)) {
-      throw new Error('MONAMI_ICE_SERVERS must be a JSON list of {"urls": ...} objects');
-    }
-    content = JSON.stringify(list);
-  }
-  return {
-    name: 'monami-ice-servers',
-    transformIndexHtml: () => (content ? [{ tag: 'meta', attrs: { name: 'monami-ice-servers', content }, injectTo: 'head' }] : []),
-  };
-}
-
 // The page is served at /im/www/v1/chat.html: relative asset URLs keep it working under
 // that path (or any other the server chooses).
 export default defineConfig({
   root,
   base: './',
   publicDir: false,
-  plugins: [react(), contentSecurityPolicy(), iceServers()],
+  plugins: [react(), contentSecurityPolicy()],
   build: {
     outDir,
     emptyOutDir: true,

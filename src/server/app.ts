@@ -17,6 +17,7 @@ import { createServices, type Services } from '../service/index.js';
 import { openStore } from '../store/connect.js';
 import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
+import { clientSettingsRoute } from './client-settings.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createMetrics } from './metrics.js';
 
@@ -113,6 +114,7 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
     app.log.warn({ webDir: config.webDir }, 'web client folder not found; /im/www/v1/ is not served');
   }
   await app.register(avatarRoute, { services });
+  await app.register(clientSettingsRoute, { iceServers: config.iceServers, recallWindowSeconds: config.recallWindowMs / 1000 });
   if (federation) await app.register(federationInbound, { federation, handler: monster, services, maxPendingFrames: config.maxPendingFrames });
   // Registered last: its `/:name` routes only take what no other route claims.
   await app.register(monsterEndpoints, { services, handler: monster, prefixes: config.addressPrefixes, maxPendingFrames: config.maxPendingFrames });

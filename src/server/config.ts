@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FederationOptions } from '../federation/federation.js';
 import type { FederationMode } from '../federation/peers.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../service/passwords.js';
+import { parseIceServers } from './client-settings.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../service/rate-limiter.js';
 
 /** The folder holding package.json, whether running from src/ or from the build in dist/. */
@@ -42,6 +43,8 @@ export interface Config {
   /** Base URL clients reach this server at, for links in frames (avatars). */
   publicUrl: string;
   federation: FederationConfig;
+  /** STUN/TURN servers handed to the browser client for calls. */
+  iceServers: unknown[];
 }
 
 /** Federation's settings; the domain is the server's own. */
@@ -135,6 +138,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     },
     trustProxy: flag(env, 'MONAMI_TRUST_PROXY', false),
     metrics: flag(env, 'MONAMI_METRICS', true),
+    iceServers: parseIceServers(env.MONAMI_ICE_SERVERS),
     federation: {
       mode: federationMode(env.MONAMI_FEDERATION),
       allow: domains('MONAMI_FEDERATION_ALLOW', env.MONAMI_FEDERATION_ALLOW),

@@ -3,6 +3,7 @@ import { decodeText, encodeText } from '../../../client/monster.js';
 import type { Key, Vars } from '../i18n.js';
 import { normalizeAddress } from '../lib/format.js';
 import { isSuccess, monsterProblem, transportProblem } from './errors.js';
+import { settings } from './settings.js';
 
 /**
  * Voice and video calls over WebRTC. The server relays the signalling (2002/2003 offer,
@@ -51,18 +52,6 @@ function unpack<T>(text: unknown): T | null {
     return JSON.parse(decodeText(text)) as T;
   } catch {
     return null;
-  }
-}
-
-/** STUN/TURN servers, when the page that hosts the client provides them (none by default: LAN and loopback). */
-function iceServers(): RTCIceServer[] {
-  const meta = document.querySelector<HTMLMetaElement>('meta[name="monami-ice-servers"]');
-  if (!meta?.content) return [];
-  try {
-    const list = JSON.parse(meta.content) as unknown;
-    return Array.isArray(list) ? (list as RTCIceServer[]) : [];
-  } catch {
-    return [];
   }
 }
 
@@ -306,7 +295,7 @@ export class CallManager {
   }
 
   private peerConnection(peer: string, generation: number): RTCPeerConnection {
-    const pc = new RTCPeerConnection({ iceServers: iceServers() });
+    const pc = new RTCPeerConnection({ iceServers: settings.iceServers });
     this.pc = pc;
     pc.onicecandidate = (event) => {
       if (!event.candidate || generation !== this.generation) return;

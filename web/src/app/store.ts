@@ -11,8 +11,6 @@ import { AccountStorage, clearSession, isSessionKey, loadLanguage, loadSession, 
 
 /** How many messages a history page holds. */
 export const PAGE = 30;
-/** The server's default recall window; a later recall is refused (410) and said so. */
-export const RECALL_WINDOW_MS = 120_000;
 /** 2001 `text` is at most 65 536 base64 characters: 49 152 bytes of UTF-8. */
 export const MAX_TEXT_BYTES = 49_152;
 const SEND_TIMEOUT_MS = 15_000;

@@ -1,7 +1,8 @@
 import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { problemOf } from '../app/errors.js';
 import type { ChatMessage, Conversation as Conv } from '../app/messages.js';
-import { MAX_TEXT_BYTES, RECALL_WINDOW_MS, type Group } from '../app/store.js';
+import { settings } from '../app/settings.js';
+import { MAX_TEXT_BYTES, type Group } from '../app/store.js';
 import type { Lang } from '../i18n.js';
 import { dayKey, formatDay, formatTime, utf8Length } from '../lib/format.js';
 import { Avatar } from './Avatar.js';
@@ -172,7 +173,7 @@ const MessageRow = memo(function MessageRow({ message: m, mine, address, showSen
       </li>
     );
   }
-  const recallable = mine && m.state === 'stored' && !m.live && Date.now() - m.time < RECALL_WINDOW_MS;
+  const recallable = mine && m.state === 'stored' && !m.live && Date.now() - m.time < settings.recallWindowMs;
   const recall = async () => {
     try {
       await store.recall(address, m.key);
