@@ -42,6 +42,11 @@ export interface Bus {
   request(topic: string, payload: unknown, timeoutMs: number): Promise<unknown>;
   /** Answers other nodes' requests on `topic`; the handler resolves undefined for "not mine". */
   onRequest(topic: string, handler: (payload: unknown) => Promise<unknown>): void;
+  /**
+   * Hears, on one node of the deployment, of users whose last sessions were on a node that
+   * died (nobody else will announce them offline).
+   */
+  onUsersLost(handler: (userIds: string[]) => Promise<void>): void;
   close(): Promise<void>;
 }
 

@@ -69,6 +69,9 @@ export class LocalBus implements Bus {
 
   onRequest(): void {}
 
+  /** One process: its sessions die with it, and nobody is left to tell. */
+  onUsersLost(): void {}
+
   async close(): Promise<void> {
     this.sessions.clear();
   }

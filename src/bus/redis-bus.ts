@@ -44,6 +44,7 @@ export class RedisBus implements Bus {
   private readonly pendingRequests = new Map<string, (result: unknown) => void>();
   private alive: { nodes: Set<string>; at: number } = { nodes: new Set(), at: 0 };
   private heartbeat: NodeJS.Timeout | null = null;
+  private lost: ((userIds: string[]) => Promise<void>) | null = null;
   private closed = false;
 
   private constructor(
@@ -80,9 +81,13 @@ export class RedisBus implements Bus {
     await this.local.attach(session);
     const presence = this.key('presence', session.userId);
     const here = this.local.localSessions(session.userId).length;
-    const counts = await this.guard(() => this.pub.multi().hset(presence, this.nodeId, here).hgetall(presence).exec(), null);
+    const counts = await this.guard(
+      () => this.pub.multi().sadd(this.nodeUsersKey(this.nodeId), session.userId).hset(presence, this.nodeId, here).hgetall(presence).exec(),
+      null,
+    );
     if (!counts) return { first: this.local.localSessions(session.userId).length === 1 };
-    return { first: this.sessionCount(counts[1]![1] as Record<string, string>, await this.aliveNodes()) === 1 };
+    // The last reply is the user's presence after the change.
+    return { first: (await this.liveSessions(counts.at(-1)![1] as Record<string, string>)) === 1 };
   }
 
   async detach(session: SessionHandle): Promise<{ last: boolean }> {
@@ -90,11 +95,11 @@ export class RedisBus implements Bus {
     const presence = this.key('presence', session.userId);
     const left = this.local.localSessions(session.userId).length;
     const counts = await this.guard(
-      () => (left === 0 ? this.pub.multi().hdel(presence, this.nodeId) : this.pub.multi().hset(presence, this.nodeId, left)).hgetall(presence).exec(),
+      () => (left === 0 ? this.pub.multi().hdel(presence, this.nodeId).srem(this.nodeUsersKey(this.nodeId), session.userId) : this.pub.multi().hset(presence, this.nodeId, left)).hgetall(presence).exec(),
       null,
     );
     if (!counts) return { last: lastHere };
-    return { last: this.sessionCount(counts[1]![1] as Record<string, string>, await this.aliveNodes()) === 0 };
+    return { last: (await this.liveSessions(counts.at(-1)![1] as Record<string, string>)) === 0 };
   }
 
   async publish(userIds: readonly string[], event: SessionEvent): Promise<number> {
@@ -162,7 +167,7 @@ export class RedisBus implements Bus {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.guard(async () => {
       const users = this.local.users();
-      const multi = this.pub.multi().zrem(this.key('nodes'), this.nodeId);
+      const multi = this.pub.multi().zrem(this.key('nodes'), this.nodeId).del(this.nodeUsersKey(this.nodeId));
       for (const user of users) multi.hdel(this.key('presence', user), this.nodeId);
       await multi.exec();
     }, undefined);
@@ -211,24 +216,59 @@ export class RedisBus implements Bus {
     }
   }
 
+  private nodeUsersKey(node: string): string {
+    return this.key('node-users', node);
+  }
+
   private async beat(): Promise<void> {
     const now = Date.now();
-    // Nodes dead for an hour are forgotten (their presence fields are ignored meanwhile).
-    await this.guard(() => this.pub.multi().zadd(this.key('nodes'), now, this.nodeId).zremrangebyscore(this.key('nodes'), '-inf', now - 3_600_000).exec(), null);
+    await this.guard(() => this.pub.zadd(this.key('nodes'), now, this.nodeId), 0);
+    const dead = await this.guard(() => this.pub.zrangebyscore(this.key('nodes'), '-inf', now - NODE_TTL_MS), [] as string[]);
+    for (const node of dead) if (node !== this.nodeId) await this.guard(() => this.reap(node), undefined);
+  }
+
+  /**
+   * Clears a dead node's presence (one live node does it: the first to claim it) and says
+   * which of its users now have no session anywhere, so they can be announced offline.
+   */
+  private async reap(node: string): Promise<void> {
+    const claimed = await this.pub.set(this.key('reaping', node), this.nodeId, 'PX', 60_000, 'NX');
+    if (claimed !== 'OK') return;
+    const users = await this.pub.smembers(this.nodeUsersKey(node));
+    const multi = this.pub.multi();
+    for (const user of users) multi.hdel(this.key('presence', user), node);
+    await multi.del(this.nodeUsersKey(node)).zrem(this.key('nodes'), node).exec();
+    const stillOnline = await this.online(users);
+    const gone = users.filter((u) => !stillOnline.has(u));
+    this.options.log.info({ node, sessions: users.length, gone: gone.length }, 'a node stopped answering; its sessions are gone');
+    if (gone.length && this.lost) await this.lost(gone);
+  }
+
+  onUsersLost(handler: (userIds: string[]) => Promise<void>): void {
+    this.lost = handler;
   }
 
   private async restorePresence(): Promise<void> {
     if (this.closed) return;
     const multi = this.pub.multi().zadd(this.key('nodes'), Date.now(), this.nodeId);
-    for (const user of this.local.users()) multi.hset(this.key('presence', user), this.nodeId, this.local.localSessions(user).length);
+    for (const user of this.local.users()) {
+      multi.hset(this.key('presence', user), this.nodeId, this.local.localSessions(user).length).sadd(this.nodeUsersKey(this.nodeId), user);
+    }
     await this.guard(() => multi.exec(), null);
     this.options.log.info({ node: this.nodeId }, 'redis reachable; presence restored');
   }
 
+  /** Sessions of one user's presence on live nodes; a node not known yet (it just joined) is looked up. */
+  private async liveSessions(counts: Record<string, string>): Promise<number> {
+    let alive = await this.aliveNodes();
+    if (Object.keys(counts ?? {}).some((node) => node !== this.nodeId && !alive.has(node))) alive = await this.aliveNodes(true);
+    return this.sessionCount(counts, alive);
+  }
+
   /** Nodes that sent a heartbeat lately (cached for a second). */
-  private async aliveNodes(): Promise<Set<string>> {
+  private async aliveNodes(fresh = false): Promise<Set<string>> {
     const now = Date.now();
-    if (now - this.alive.at < ALIVE_CACHE_MS) return this.alive.nodes;
+    if (!fresh && now - this.alive.at < ALIVE_CACHE_MS) return this.alive.nodes;
     const nodes = await this.guard(() => this.pub.zrangebyscore(this.key('nodes'), now - NODE_TTL_MS, '+inf'), null);
     if (nodes) this.alive = { nodes: new Set(nodes), at: now };
     return this.alive.nodes;

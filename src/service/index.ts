@@ -32,6 +32,7 @@ export function createServices(store: Store, bus: Bus, options: ServiceOptions, 
   const sessions = new SessionService(store, bus, options.maxSessionsPerUser, remote);
   const calls = new CallService(bus, options.ringTimeoutMs, remote, async (a, b) => (await store.relation(a, b)).mine?.state === 'friend');
   sessions.onSessionClosed.push((session) => calls.sessionClosed(session));
+  bus.onUsersLost((userIds) => sessions.announceGone(userIds));
   const monster = new MonsterService(store, bus, friends, options, remote);
   return {
     accounts: new AccountService(store, options, bus),

@@ -296,6 +296,14 @@ export class SessionService {
     }
   }
 
+  /** Users whose sessions died with their node: their friends hear they are offline. */
+  async announceGone(userIds: readonly string[]): Promise<void> {
+    for (const id of userIds) {
+      const account = await this.store.accountById(id);
+      if (account) await this.announce(account, false);
+    }
+  }
+
   private evictOldest(userId: string): void {
     const sessions = this.bus.localSessions(userId);
     for (const old of sessions.slice(0, Math.max(0, sessions.length - this.maxSessionsPerUser))) {

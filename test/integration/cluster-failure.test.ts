@@ -49,6 +49,12 @@ describe.runIf(runs)('a deployment of several nodes when parts of it fail', () =
     const bob = await registerAndLogin(n1!);
     const alice = await registerAndLogin(n1!);
     await befriendByMonster(alice, bob);
+    // Dave is connected to node 2 only: when it dies, his friend Bob hears he is offline.
+    const dave = await registerAndLogin(n1!);
+    await befriendByMonster(dave, bob);
+    const daveOn2 = MinamiSession.connect(n2.url, { account: dave.account, token: dave.auth.token }, Socket);
+    await daveOn2.login;
+    await dave.session.close();
     // Alice sends from node 2; Bob's phone also listens on node 2, his laptop on node 1.
     const aliceOn2 = MinamiSession.connect(n2.url, { account: alice.account, token: alice.auth.token }, Socket);
     await aliceOn2.login;
@@ -88,6 +94,8 @@ describe.runIf(runs)('a deployment of several nodes when parts of it fail', () =
     expect(new Set(ids).size).toBe(ids.length);
     expect(phoneGot.map((p) => p.seq)).toEqual([...phoneGot.map((p) => p.seq)].sort((x, y) => x - y));
     for (const id of acked) expect(laptopGot).toContain(id);
+    const daveGone = await bob.session.next((f) => f.code === 300 && (f.friend as { id: string }).id === dave.auth.id, 30_000);
+    expect(daveGone.friend).toMatchObject({ online: false });
     await Promise.all([phoneAgain.close(), aliceAgain.close(), alice.session.close(), bob.session.close()]);
   }, 120_000);
 
