@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MinamiSession } from '../../client/minami.js';
 import { encodeText } from '../../client/monster.js';
-import { availableBackends, createBackend, type Backend } from '../support/backends.js';
+import pg from 'pg';
+import { availableBackends, createBackend, POSTGRES_ADMIN_URL, type Backend } from '../support/backends.js';
 import { befriendByMonster, dropPrefix, REDIS_URL, redisReachable, startNodes, uniquePrefix } from '../support/cluster.js';
 import { serveProcess } from '../support/process.js';
 import { freePort, startFederatedServer } from '../support/federation.js';
@@ -185,4 +186,36 @@ describe.runIf(runs)('a deployment of several nodes when parts of it fail', () =
     expect(received).toEqual(sent);
     await Promise.all([bobAgain.close(), alice.session.close()]);
   }, 60_000);
+
+  it('answers errors while PostgreSQL is unreachable and recovers by itself when it is back', async () => {
+    const backend = await createBackend('postgres');
+    backends.push(backend);
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const nodes = await startNodes(backend, 2, prefix);
+    servers.push(...nodes);
+    const alice = await registerAndLogin(nodes[0]!);
+    const bob = await registerAndLogin(nodes[1]!);
+    await befriendByMonster(alice, bob);
+    const database = new URL(backend.databaseUrl!).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
+      // Clear errors, no crash: the health check says so, a stored message is refused (not lost: never acknowledged).
+      await waitUntil(async () => (await fetch(`${nodes[0]!.url}/healthz`)).status === 503, 'the health check to report the store');
+      expect(await alice.session.request({ code: '2001', to: addr(bob), text: encodeText('lost?'), messageId: 'pg-1' })).toMatchObject({ statusCode: '500' });
+      expect((await nodes[1]!.http.register({ account: `nopg${Date.now().toString(36)}`, password: 'pw-nopg1', mail: 'n@example.org' })).code).toBe(500);
+      // Live dialogues between nodes need no database.
+      expect(await alice.session.send(bob.auth.id, 'still live', 'pg-live')).toMatchObject({ code: 200 });
+    } finally {
+      await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    await waitUntil(async () => (await fetch(`${nodes[0]!.url}/healthz`)).status === 200, 'the node to recover');
+    expect(await alice.session.request({ code: '2001', to: addr(bob), text: encodeText('back'), messageId: 'pg-1' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.next((f) => isPush('2001')(f) && f.messageId === 'pg-1')).toMatchObject({ from: addr(alice) });
+    await Promise.all([alice.session.close(), bob.session.close()]);
+  });
 });
