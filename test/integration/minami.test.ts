@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MinamiSession, type Reply } from '../../client/minami.js';
+import { MinamiSession } from '../../client/minami.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
 import { befriend, registerAndLogin, Socket, startServer, uniqueName, type TestServer, type User } from '../support/server.js';
 
