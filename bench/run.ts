@@ -91,7 +91,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       }
       case 'login': {
         const users = await make(opts.users);
-        results.push(await measureLogins(targets[0]!, users, monami.url, opts, scryptLog2N, log));
+        for (const t of targets) results.push(await measureLogins(t, users, t.running.url, opts, scryptLog2N, log));
         break;
       }
     }
@@ -130,6 +130,7 @@ export async function measureFlow(
   try {
     const failed = await drivers.connect(specs);
     if (failed) throw new Error(`${t.name}: ${failed} connections failed to open`);
+    log(`${t.name}: ${opts.scenario} workload over ${specs.length} sessions`);
     const cpu0 = t.pid ? cpuMs(t.pid) : null;
     const progress = bar(log, `${t.name} ${opts.scenario}`);
     progress.start(expected, 0);
@@ -203,28 +204,56 @@ async function measureIdle(t: Target, specs: ConnSpec[], opts: BenchOptions, log
   }
 }
 
-/** Token logins, then password logins, each for half the duration, as fast as they go. */
+/**
+ * Token logins, then password logins, each for half the duration, as fast as they go. The
+ * floor has no accounts: what it does for half the duration is the least a login socket
+ * costs (handshake, a first frame, close), to compare token logins with.
+ */
 async function measureLogins(t: Target, users: BenchUser[], url: string, opts: BenchOptions, scryptLog2N: number, log: (l: string) => void): Promise<TargetResult> {
   const drivers = new Drivers(opts.drivers);
   try {
-    const phase = async (how: 'token' | 'password') => {
-      log(`${t.name}: ${how} logins for ${opts.duration / 2} s`);
-      const urls = users.map((u) => loginUrl(url, u, how));
+    const phase = async (how: 'token' | 'password' | 'connect') => {
+      log(`${t.name}: ${how === 'connect' ? 'connections' : `${how} logins`} for ${opts.duration / 2} s`);
+      const urls = users.map((u) => (how === 'connect' ? `${wsUrl(url)}/?id=${u.account}` : loginUrl(url, u, how)));
       const parts = drivers.split(urls);
+      const cpu0 = t.pid ? cpuMs(t.pid) : null;
       const done = await Promise.all(parts.map((part, i) => drivers.ask(drivers.nth(i), { type: 'logins', urls: part, concurrency: 16, durationMs: (opts.duration * 1000) / 2 }, 'logins-done')));
+      const cpu1 = t.pid ? cpuMs(t.pid) : null;
       const wall = Math.max(...done.map((d) => d.wallMs));
-      return { perSecond: done.reduce((n, d) => n + d.completed, 0) / (wall / 1000), errors: done.reduce((n, d) => n + d.errors, 0), cpu: done.reduce((n, d) => n + d.cpuMs, 0) / wall, wall };
+      const completed = done.reduce((n, d) => n + d.completed, 0);
+      return {
+        perSecond: completed / (wall / 1000),
+        errors: done.reduce((n, d) => n + d.errors, 0),
+        cpu: done.reduce((n, d) => n + d.cpuMs, 0) / wall,
+        wall,
+        serverCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
+        // Server CPU per 1,000 logins, each with its logout.
+        cpuMsPer1000: cpu0 !== null && cpu1 !== null && completed ? ((cpu1 - cpu0) / completed) * 1000 : null,
+      };
     };
-    const cpu0 = t.pid ? cpuMs(t.pid) : null;
+    if (t.name === 'floor') {
+      const connect = await phase('connect');
+      return {
+        ...emptyResult(t),
+        errors: connect.errors,
+        wallMs: connect.wall,
+        throughput: connect.perSecond,
+        serverCpuMs: connect.serverCpuMs,
+        cpuMsPer1000: connect.cpuMsPer1000,
+        serverRssKb: t.pid ? rssKb(t.pid) : null,
+        driverCpu: connect.cpu,
+      };
+    }
     const token = await phase('token');
     const password = await phase('password');
-    const cpu1 = t.pid ? cpuMs(t.pid) : null;
     return {
       ...emptyResult(t),
       errors: token.errors + password.errors,
       wallMs: token.wall + password.wall,
       throughput: token.perSecond,
-      serverCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
+      serverCpuMs: token.serverCpuMs !== null && password.serverCpuMs !== null ? token.serverCpuMs + password.serverCpuMs : null,
+      // Token logins only: the password phase is the hash's cost.
+      cpuMsPer1000: token.cpuMsPer1000,
       serverRssKb: t.pid ? rssKb(t.pid) : null,
       logins: { tokenPerSecond: token.perSecond, passwordPerSecond: password.perSecond, scryptLog2N },
       driverCpu: Math.max(token.cpu, password.cpu),

@@ -63,6 +63,7 @@ export interface TargetResult {
   /** CPU time the server process used during the measured phase; null if unknown. */
   serverCpuMs: number | null;
   serverRssKb: number | null;
+  /** Server CPU-ms per 1,000 delivered messages (login: per 1,000 token logins with their logouts; the floor: per 1,000 connections). */
   cpuMsPer1000: number | null;
   /** idle: resident memory added per held session. */
   kbPerSession: number | null;

@@ -113,29 +113,27 @@ export class AccountService {
     }
 
     if (this.failuresByAddress.exhausted(clientAddress)) return refuse('too-many-attempts');
-    const owner = isHex128(credentials.token) ? await this.store.tokenOwner(tokenDigest(credentials.token), Date.now()) : null;
-    const account = owner ? await this.store.accountById(owner.accountId) : null;
-    if (!account || account.account !== name) {
+    const owner = isHex128(credentials.token) ? await this.store.tokenAccount(tokenDigest(credentials.token), Date.now()) : null;
+    if (!owner || owner.account.account !== name) {
       this.failuresByAddress.add(clientAddress);
       return refuse('wrong-credentials');
     }
     // Push the expiry forward at most once an hour per token: a durable write on every
     // token login would make reconnecting cost a disk flush.
     const renewed = Date.now() + this.options.tokenTtlMs;
-    if (renewed - owner!.expiresAt > TOKEN_RENEWAL_STEP_MS) await this.store.extendToken(tokenDigest(credentials.token), renewed);
-    return success({ account, token: credentials.token });
+    if (renewed - owner.expiresAt > TOKEN_RENEWAL_STEP_MS) await this.store.extendToken(tokenDigest(credentials.token), renewed);
+    return success({ account: owner.account, token: credentials.token });
   }
 
   /** A token alone (account endpoints): its account, or null. Failures count per address. */
   async authenticateToken(token: string, clientAddress: string): Promise<Result<AccountRecord>> {
     if (this.failuresByAddress.exhausted(clientAddress)) return refuse('too-many-attempts');
-    const owner = isHex128(token) ? await this.store.tokenOwner(tokenDigest(token), Date.now()) : null;
-    const account = owner ? await this.store.accountById(owner.accountId) : null;
-    if (!account) {
+    const owner = isHex128(token) ? await this.store.tokenAccount(tokenDigest(token), Date.now()) : null;
+    if (!owner) {
       this.failuresByAddress.add(clientAddress);
       return refuse('auth-illegal');
     }
-    return success(account);
+    return success(owner.account);
   }
 
   /** The minami HTTP authentication: an account id and one of its live tokens. */
@@ -143,10 +141,8 @@ export class AccountService {
     if (!id) return refuse('account-id-empty');
     if (!token) return refuse('auth-empty');
     if (!isHex128(id) || !isHex128(token)) return refuse('auth-illegal');
-    const owner = await this.store.tokenOwner(tokenDigest(token), Date.now());
-    if (!owner || owner.accountId !== id) return refuse('auth-illegal');
-    const account = await this.store.accountById(id);
-    return account ? success(account) : refuse('auth-illegal');
+    const owner = await this.store.tokenAccount(tokenDigest(token), Date.now());
+    return owner && owner.account.id === id ? success(owner.account) : refuse('auth-illegal');
   }
 
   async logout(token: string): Promise<void> {

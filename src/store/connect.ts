@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
-import { SqliteMessageLog } from './sqlite-message-log.js';
+import { openSqliteFile } from './sqlite-file.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import { SqlStore } from './sql-store.js';
 import type { Store } from './store.js';
 
@@ -35,16 +36,12 @@ export function openStore(options: StoreOptions): Store {
     return new SqlStore(db, 'postgres');
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const file = new SQLite(path.join(options.dataDir, 'monami.sqlite'));
-  // WAL lets readers run beside the writer; FULL makes every commit durable before we ack it.
-  file.pragma('journal_mode = WAL');
-  file.pragma('synchronous = FULL');
-  file.pragma('foreign_keys = ON');
-  file.pragma('busy_timeout = 5000');
+  const filePath = path.join(options.dataDir, 'monami.sqlite');
+  const file = openSqliteFile(filePath);
   cachePreparedStatements(file, 500);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
-  // Prepared once the schema exists (after migrations), on first use.
-  return new SqlStore(db, 'sqlite', () => new SqliteMessageLog(file));
+  // Started once the schema exists (after migrations), on first use.
+  return new SqlStore(db, 'sqlite', new SqliteWriter(filePath));
 }
 
 /**

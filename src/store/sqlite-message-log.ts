@@ -5,7 +5,7 @@ import type SQLite from 'better-sqlite3';
  * statements in one synchronous transaction. Measured: building each batch as a few large
  * multi-row statements cost about 230 µs per message (statement compilation and SQLite
  * preparing new SQL text every batch); these cached statements cost a small fraction.
- * It must run while the caller holds the store's only connection (see SqlStore).
+ * It runs on the writer thread (sqlite-writer.ts), on that thread's own connection.
  */
 export interface LogItem {
   senderId: string;

@@ -35,9 +35,23 @@ export interface RequestRecord {
   note: string;
 }
 
-export interface TokenRecord {
-  accountId: string;
+export interface TokenAccount {
+  account: AccountRecord;
   expiresAt: number;
+}
+
+/** Everything a new session starts from, read together. */
+export interface SessionStart {
+  friends: FriendRecord[];
+  requests: RequestRecord[];
+  /** Groups and channels with the user's role in each, pending applications included. */
+  groups: Membership[];
+  /** Everyone who has the user as a friend, with the alias each of them gave it. */
+  watchers: { ownerId: string; alias: string }[];
+  /** The user's delivered mark (see markDelivered). */
+  deliveredSeq: number;
+  /** The number of the user's newest inbox entry (0 if none). */
+  lastInboxSeq: number;
 }
 
 /**
@@ -62,8 +76,8 @@ export interface Store {
   searchPeople(query: string, limit: number, excludeId: string): Promise<Account[]>;
 
   insertToken(tokenHash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void>;
-  /** The token's owner, if the token exists and has not expired at `now`. */
-  tokenOwner(tokenHash: string, now: number): Promise<TokenRecord | null>;
+  /** The token's account, if the token exists and has not expired at `now`. */
+  tokenAccount(tokenHash: string, now: number): Promise<TokenAccount | null>;
   extendToken(tokenHash: string, expiresAt: number): Promise<void>;
   deleteToken(tokenHash: string): Promise<void>;
   deleteExpiredTokens(now: number): Promise<number>;
@@ -79,10 +93,10 @@ export interface Store {
     peer: string,
     decide: (pair: RelationPair) => { pair: RelationPair | null; result: T },
   ): Promise<T>;
-  friendsOf(accountId: string): Promise<FriendRecord[]>;
   /** Everyone who has `accountId` as a friend, with the alias each of them gave it. */
   aliasesFor(accountId: string): Promise<{ ownerId: string; alias: string }[]>;
-  requestsTo(accountId: string): Promise<RequestRecord[]>;
+  /** A user's friends, requests, groups, watchers and inbox positions, as one read. */
+  sessionStart(accountId: string): Promise<SessionStart>;
 
   /** Adds or changes a member of a group or channel. */
   setMember(groupId: string, memberId: string, role: Role, note: string): Promise<void>;
@@ -92,7 +106,6 @@ export interface Store {
   membersOf(groupId: string): Promise<Membership[]>;
   /** Ids of members in the given roles. */
   memberIdsOf(groupId: string, roles: readonly Role[]): Promise<string[]>;
-  groupsOf(memberId: string): Promise<Membership[]>;
 
   /**
    * Stores a message and gives every recipient an inbox entry for it, in one transaction.
@@ -106,9 +119,8 @@ export interface Store {
   history(conversation: string, beforeId: number | null, limit: number): Promise<StoredMessage[]>;
   /** A user's inbox entries after `since`, in order. */
   inboxAfter(userId: string, since: number, limit: number): Promise<InboxEntry[]>;
-  deliveredSeq(userId: string): Promise<number>;
   /** The number of the user's newest inbox entry (0 if none). */
   lastInboxSeq(userId: string): Promise<number>;
-  /** Raises the user's delivered mark to `seq` (never lowers it). */
-  markDelivered(userId: string, seq: number): Promise<void>;
+  /** Raises each user's delivered mark to the number given (never lowers one), all in one transaction. */
+  markDelivered(marks: ReadonlyMap<string, number>): Promise<void>;
 }

@@ -18,8 +18,8 @@ describe('opening a session', () => {
       mail: 'c@example.org', createdAt: 0, policy: 'approve', publicFields: [], passwordHash: 'x', passCodeHash: '',
     };
     await real.createAccount(account);
-    // The real store, with the replay position failing (as when the database goes away mid-login).
-    const failing: Store = Object.create(real, { lastInboxSeq: { value: async () => Promise.reject(new Error('database gone')) } });
+    // The real store, with the snapshot failing (as when the database goes away mid-login).
+    const failing: Store = Object.create(real, { sessionStart: { value: async () => Promise.reject(new Error('database gone')) } });
     const bus = new LocalBus();
     const sessions = new SessionService(failing, bus, 10);
     await expect(sessions.open(account, transport)).rejects.toThrow('database gone');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountKind } from '../../src/domain/account.js';
 import { openStore } from '../../src/store/connect.js';
+import type { RelationPair, Transition } from '../../src/domain/relation.js';
 import type { AccountRecord, Store } from '../../src/store/store.js';
 import { randomHex128, tokenDigest } from '../../src/service/secrets.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
@@ -34,14 +35,14 @@ describe.each(backends)('store on %s', (backendName) => {
     const now = Date.now();
     await store.insertToken(live, a.id, now, now + 60_000);
     await store.insertToken(old, a.id, now - 120_000, now - 60_000);
-    expect(await store.tokenOwner(live, now)).toEqual({ accountId: a.id, expiresAt: now + 60_000 });
-    expect(await store.tokenOwner(old, now)).toBeNull();
-    expect(await store.tokenOwner(live, now + 60_001)).toBeNull();
+    expect(await store.tokenAccount(live, now)).toEqual({ account: a, expiresAt: now + 60_000 });
+    expect(await store.tokenAccount(old, now)).toBeNull();
+    expect(await store.tokenAccount(live, now + 60_001)).toBeNull();
     expect(await store.deleteExpiredTokens(now)).toBe(1);
     await store.extendToken(live, now + 120_000);
-    expect(await store.tokenOwner(live, now + 60_001)).toMatchObject({ accountId: a.id });
+    expect(await store.tokenAccount(live, now + 60_001)).toMatchObject({ account: { id: a.id }, expiresAt: now + 120_000 });
     await store.deleteToken(live);
-    expect(await store.tokenOwner(live, now)).toBeNull();
+    expect(await store.tokenAccount(live, now)).toBeNull();
   });
 
   it('serialises concurrent changes of one pair: exactly one of two opposite requests befriends', async () => {
@@ -55,9 +56,44 @@ describe.each(backends)('store on %s', (backendName) => {
       store.transformRelation(b.id, a.id, (pair) => { const t = request(pair, 'b'); return t.ok ? { pair: t.pair, result: t.outcome } : { pair: null, result: t.refusal }; }),
     ]);
     expect(outcomes.sort()).toEqual(['befriended', 'requested']);
-    expect((await store.friendsOf(a.id)).map((f) => f.peer.id)).toEqual([b.id]);
-    expect((await store.friendsOf(b.id)).map((f) => f.peer.id)).toEqual([a.id]);
-    expect(await store.requestsTo(a.id)).toEqual([]);
+    expect((await store.sessionStart(a.id)).friends.map((f) => f.peer.id)).toEqual([b.id]);
+    expect((await store.sessionStart(b.id)).friends.map((f) => f.peer.id)).toEqual([a.id]);
+    expect((await store.sessionStart(a.id)).requests).toEqual([]);
+  });
+
+  it('reads everything a session starts from in one go', async () => {
+    const [me, f1, f2, asker, group] = ['ss_me', 'ss_f1', 'ss_f2', 'ss_asker', 'ss_group'].map(person) as [AccountRecord, AccountRecord, AccountRecord, AccountRecord, AccountRecord];
+    for (const p of [me, f1, f2, asker]) await store.createAccount(p);
+    await store.createAccount({ ...group, kind: AccountKind.Group });
+    const empty = await store.sessionStart(me.id);
+    expect(empty).toEqual({ friends: [], requests: [], groups: [], watchers: [], deliveredSeq: 0, lastInboxSeq: 0 });
+
+    const { accept, request } = await import('../../src/domain/relation.js');
+    const relate = (from: AccountRecord, to: AccountRecord, change: (pair: RelationPair) => Transition) =>
+      store.transformRelation(from.id, to.id, (pair) => { const t = change(pair); return { pair: t.ok ? t.pair : null, result: null }; });
+    await relate(f1, me, (pair) => request(pair, 'hello', 'me for f1'));
+    await relate(me, f1, (pair) => accept(pair, 'first'));
+    await relate(f2, me, (pair) => request(pair, 'hi', 'me for f2'));
+    await relate(me, f2, (pair) => accept(pair, 'second'));
+    await relate(asker, me, (pair) => request(pair, 'may I?'));
+    await store.setMember(group.id, me.id, 'member', '');
+    const ref = (p: AccountRecord) => ({ id: p.id, account: p.account, kind: p.kind });
+    for (const text of ['a', 'b']) {
+      await store.appendMessage({ messageId: text, sender: ref(f1), target: ref(me), conversation: [f1.id, me.id].sort().join(':'), text, createdAt: Date.now() }, [f1.id, me.id]);
+    }
+    await store.markDelivered(new Map([[me.id, 1], [f1.id, 2]]));
+    await store.markDelivered(new Map([[f1.id, 1]])); // never lowered
+    expect((await store.sessionStart(f1.id)).deliveredSeq).toBe(2);
+
+    const start = await store.sessionStart(me.id);
+    const byAccount = <T>(list: T[], name: (item: T) => string) => [...list].sort((x, y) => name(x).localeCompare(name(y)));
+    expect(byAccount(start.friends, (f) => f.peer.account).map((f) => [f.peer.account, f.alias])).toEqual([['ss_f1', 'first'], ['ss_f2', 'second']]);
+    expect(start.friends.find((f) => f.peer.id === f2.id)!.peer).toEqual((({ passwordHash, passCodeHash, ...shown }) => shown)(f2));
+    expect(start.requests.map((r) => [r.from.account, r.note])).toEqual([['ss_asker', 'may I?']]);
+    expect(start.groups.map((g) => [g.account.account, g.account.kind, g.role])).toEqual([['ss_group', AccountKind.Group, 'member']]);
+    expect(byAccount(start.watchers, (w) => w.alias)).toEqual([{ ownerId: f1.id, alias: 'me for f1' }, { ownerId: f2.id, alias: 'me for f2' }]);
+    expect(start.deliveredSeq).toBe(1);
+    expect(start.lastInboxSeq).toBe(2);
   });
 
   it('treats LIKE wildcards in a search as plain text', async () => {
