@@ -218,8 +218,10 @@ export class MonsterService {
       const same = appended.message.target.id === target.id && appended.message.text === text;
       return same ? success({ message: appended.message, seq: null }) : failed(Status.Conflict, 'messageId already used for another message');
     }
+    const seq = appended.seqs.get(sender.id) ?? null;
+    if (seq !== null) session?.noteAnswered(seq);
     await this.bus.publishInbox(appended.seqs, InboxKind.Message, appended.message, session?.id);
-    return success({ message: appended.message, seq: appended.seqs.get(sender.id) ?? null });
+    return success({ message: appended.message, seq });
   }
 
   /** 2004: the sender recalls their message within the window; every recipient is told. */

@@ -59,6 +59,11 @@ export class UserSession implements SessionHandle {
   private heldInbox: Extract<SessionEvent, { type: 'inbox' }>[] | null = null;
   /** Told of each inbox number handed to the client, to keep the user's delivered mark. */
   onInboxDelivered: ((seq: number) => void) | null = null;
+  /**
+   * Asked to catch up from the store when a live entry skips numbers: with several nodes,
+   * an entry committed earlier on another node can arrive after a later one.
+   */
+  onInboxGap: (() => void) | null = null;
 
   get lastInboxSeq(): number {
     return this.inboxSeq;
@@ -88,15 +93,31 @@ export class UserSession implements SessionHandle {
       this.heldInbox.push(event);
       return true;
     }
+    // Numbers are given in commit order, so the missing ones are already in the store.
+    if (event.entry.seq > this.inboxSeq + 1 && this.onInboxGap) {
+      this.heldInbox = [event];
+      this.onInboxGap();
+      return true;
+    }
     return this.handOver(event);
+  }
+
+  /** Numbers of messages this session sent, which its client learnt from their answers. */
+  private readonly answered = new Set<number>();
+
+  /** The message this session sent was numbered `seq` in the user's inbox (its answer says so). */
+  noteAnswered(seq: number): void {
+    if (this.answered.size >= 10_000) this.answered.clear();
+    this.answered.add(seq);
   }
 
   private handOver(event: Extract<SessionEvent, { type: 'inbox' }>): boolean {
     const { seq } = event.entry;
     if (seq <= this.inboxSeq) return true;
     this.inboxSeq = seq;
-    // The sending session learns the number from its answer; it needs no copy.
-    if (event.originSession === this.id) return true;
+    // The sending session learns the number from its answer; it needs no copy (live, or
+    // read back from the store when catching up).
+    if (this.answered.delete(seq) || event.originSession === this.id) return true;
     const sent = this.transport.send(event, this);
     if (sent) this.onInboxDelivered?.(seq);
     return sent;
@@ -147,6 +168,9 @@ export class SessionService {
   async open(account: Account, transport: Transport, since?: number): Promise<{ session: UserSession; snapshot: Snapshot }> {
     const session = new UserSession(account, transport);
     session.onInboxDelivered = (seq) => this.noteDelivered(account.id, seq);
+    // If the store is away, the replay still hands over what arrived (it finishes in any
+    // case); the client fills the hole with `since` or 3003 later.
+    session.onInboxGap = () => void this.replay(session, session.lastInboxSeq).catch(() => undefined);
     session.startReplay(0);
     const { first } = await this.bus.attach(session);
     try {
@@ -251,7 +275,7 @@ export class SessionService {
   async sendDialogue(session: UserSession, input: DialogueInput): Promise<Result> {
     if (!session.friends.has(input.to)) return refuse('not-friends');
     const event: SessionEvent = { type: 'dialogue', id: input.id, from: session.userId, to: input.to, payload: input.payload, originSession: session.id };
-    const reached = await this.bus.publish([input.to], event);
+    const reached = await this.bus.publish([input.to], event, 'everywhere');
     if (reached === 0) {
       const peer = this.remote ? await this.store.accountById(input.to) : null;
       if (peer && isRemoteAccount(peer)) return this.sendRemoteDialogue(session, peer, input);
@@ -280,7 +304,7 @@ export class SessionService {
   /** 2012 from another server: a remote friend's live dialogue, for this user's sessions now or never. */
   async receiveRemoteDialogue(from: Account, to: Account, id: string, payload: string): Promise<Result> {
     if ((await this.store.relation(to.id, from.id)).mine?.state !== 'friend') return refuse('not-friends');
-    const reached = await this.bus.publish([to.id], { type: 'dialogue', id, from: from.id, to: to.id, payload, originSession: '' });
+    const reached = await this.bus.publish([to.id], { type: 'dialogue', id, from: from.id, to: to.id, payload, originSession: '' }, 'everywhere');
     return reached === 0 ? refuse('friend-offline') : success(undefined);
   }
 

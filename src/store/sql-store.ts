@@ -216,7 +216,7 @@ export class SqlStore implements Store {
       if (this.kind === 'postgres') {
         // Lock both account rows in a fixed order so concurrent changes of one pair serialise
         // (the relation rows themselves may not exist yet). SQLite runs one writer at a time.
-        await trx.selectFrom('accounts').select('id').where('id', 'in', [actor, peer]).orderBy('id').forUpdate().execute();
+        await trx.selectFrom('accounts').select('id').where('id', 'in', [actor, peer]).orderBy('id').forNoKeyUpdate().execute();
       }
       const current = await readPair(trx, actor, peer);
       const { pair, result } = decide(current);
@@ -463,7 +463,7 @@ export class SqlStore implements Store {
         const chunk = ids.slice(i, i + INSERT_CHUNK);
         if (this.kind === 'postgres') {
           // The rows are locked in id order, as the group commit locks them, so the two cannot deadlock.
-          await trx.selectFrom('accounts').select('id').where('id', 'in', chunk).orderBy('id').forUpdate().execute();
+          await trx.selectFrom('accounts').select('id').where('id', 'in', chunk).orderBy('id').forNoKeyUpdate().execute();
         }
         const rows = sql.join(chunk.map((id) => sql`(${id}, cast(${marks.get(id)!} as bigint))`));
         // VALUES names its columns column1, column2 in both SQLite and PostgreSQL.
@@ -487,7 +487,10 @@ export class SqlStore implements Store {
     for (let i = 0; i < users.length; i += INSERT_CHUNK) {
       const chunk = users.slice(i, i + INSERT_CHUNK);
       if (this.kind === 'postgres') {
-        await trx.selectFrom('accounts').select('id').where('id', 'in', chunk).orderBy('id').forUpdate().execute();
+        // NO KEY UPDATE, not UPDATE: the rows inserted in this batch (messages, inbox) hold
+        // KEY SHARE locks on these accounts through their foreign keys, in no particular order;
+        // an UPDATE lock would conflict with another node's, and two batches could deadlock.
+        await trx.selectFrom('accounts').select('id').where('id', 'in', chunk).orderBy('id').forNoKeyUpdate().execute();
       }
       const raise = sql.join(chunk.map((id) => sql`when ${id} then cast(${counts.get(id)!} as bigint)`), sql` `);
       const rows = await trx

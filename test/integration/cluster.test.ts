@@ -132,4 +132,28 @@ describe.runIf(runs)('three nodes on one PostgreSQL and one Redis', () => {
     expect((await byToken.login).code).toBe(200);
     await Promise.all([user.session.close(), byToken.close()]);
   });
+
+  it('takes stored messages both ways between two nodes at once: every one acknowledged, delivered once and in order', async () => {
+    const alice = await registerAndLogin(nodes[0]!);
+    const bob = await registerAndLogin(nodes[1]!);
+    await befriendByMonster(alice, bob);
+    const got = new Map<User, string[]>([[alice, []], [bob, []]]);
+    for (const [u, list] of got) u.session.onFrame((f) => isPush('2001')(f) && list.push(String(f.messageId)));
+    const count = 300;
+    // Each sends with 20 unanswered at a time: both nodes' group commits number the same two inboxes concurrently.
+    const stream = async (from: User, to: User) => {
+      const ids = Array.from({ length: count }, (_, i) => `${from.account}-${String(i).padStart(3, '0')}`);
+      for (let i = 0; i < ids.length; i += 20) {
+        const answers = await Promise.all(ids.slice(i, i + 20).map((messageId) => from.session.request({ code: '2001', to: addr(to), text: encodeText(messageId), messageId })));
+        for (const a of answers) expect(a.statusCode).toBe('200');
+      }
+      return ids;
+    };
+    const [fromAlice, fromBob] = await Promise.all([stream(alice, bob), stream(bob, alice)]);
+    await expect.poll(() => got.get(bob)!.length, { timeout: 15_000 }).toBe(count);
+    await expect.poll(() => got.get(alice)!.length, { timeout: 15_000 }).toBe(count);
+    expect(got.get(bob)).toEqual(fromAlice);
+    expect(got.get(alice)).toEqual(fromBob);
+    await Promise.all([alice.session.close(), bob.session.close()]);
+  });
 });

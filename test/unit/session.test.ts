@@ -54,3 +54,31 @@ describe('inbox push rendering', () => {
     expect(JSON.parse(inboxFrameText({ seq: 3, kind: 2004, message }, 'x.org'))).toMatchObject({ code: '2004', seq: 3, recallMessageId: 'm' });
   });
 });
+
+describe('UserSession inbox order', () => {
+  const message = (id: number) => ({
+    id, messageId: `m${id}`, sender: { id: peer, account: 'b', kind: AccountKind.Person }, target: { id: account.id, account: 'a', kind: AccountKind.Person },
+    conversation: 'c', text: '', createdAt: 0, recalledAt: null,
+  });
+  const entry = (seq: number) => ({ type: 'inbox', entry: { seq, kind: 2001, message: message(seq) } }) as const;
+  const seqs = (sent: SessionEvent[]) => sent.map((e) => (e.type === 'inbox' ? e.entry.seq : -1));
+
+  it('asks for the entries it skipped when a later one arrives first, and gives everything once, in order', () => {
+    const { sent, transport } = recordingTransport();
+    const session = new UserSession(account, transport);
+    let gaps = 0;
+    session.onInboxGap = () => gaps++;
+    session.deliver(entry(1));
+    session.deliver(entry(3)); // 2 was committed first, on another node, and is still on its way
+    expect(gaps).toBe(1);
+    expect(seqs(sent)).toEqual([1]);
+    // The catch-up (what SessionService.replay does): the store has 2 and 3.
+    session.startReplay(session.lastInboxSeq);
+    session.replay([entry(2).entry, entry(3).entry]);
+    session.deliver(entry(2)); // the late copy arrives during the catch-up
+    session.finishReplay();
+    session.deliver(entry(4));
+    expect(seqs(sent)).toEqual([1, 2, 3, 4]);
+    expect(gaps).toBe(1);
+  });
+});
