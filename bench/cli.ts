@@ -27,6 +27,8 @@ export function benchCommand(): Command {
     .option('--url <url>', 'measure a monami already running there (http://host:port)')
     .option('--server-pid <pid>', 'its process id, to read its CPU time and memory', positive)
     .option('--database-url <url>', 'postgres:// URL for the server the bench starts (default SQLite)')
+    .option('--nodes <n>', 'monami nodes to start, one deployment on --database-url and --redis-url; sessions are spread over them', positive, 1)
+    .option('--redis-url <url>', 'redis:// URL the nodes share (with --nodes above 1)', 'redis://127.0.0.1:6379')
     .option('--no-floor', 'skip the raw-relay floor')
     .option('--json <file>', 'write the result as JSON (schema monami-bench/1)')
     .option('--plot <file>', 'write the latency distributions as SVG')
@@ -36,8 +38,10 @@ export function benchCommand(): Command {
         users: flags.users, messages: flags.messages, window: Math.max(1, flags.window), rate: flags.rate,
         duration: flags.duration, groupSize: flags.groupSize, sessions: flags.sessions, drivers: Math.max(1, flags.drivers),
         url: flags.url ?? null, serverPid: flags.serverPid ?? null, floor: flags.floor, databaseUrl: flags.databaseUrl ?? null,
+        nodes: Math.max(1, flags.nodes), redisUrl: flags.redisUrl,
         json: flags.json ?? null, plot: flags.plot ?? null,
       };
+      if (options.nodes > 1 && !options.databaseUrl) throw new InvalidArgumentError('--nodes above 1 needs --database-url (PostgreSQL): SQLite serves one node');
       const result = await runBench(options);
       process.stdout.write(`${summaryTable(result)}\n`);
       if (options.json) fs.writeFileSync(options.json, resultJson(result));

@@ -205,6 +205,7 @@ function titleLines(result: BenchResult): string[] {
     `window ${formatCount(o.window)}`,
     `rate ${o.rate > 0 ? `${formatCount(o.rate)}/s` : 'max'}`,
   ];
+  if (o.nodes > 1) parts.push(`${o.nodes} nodes (sessions spread, CPU and memory summed)`);
   if (result.scenario === 'group') parts.push(`group size ${formatCount(o.groupSize)}`);
   if (result.scenario === 'idle') parts.push(`${formatCount(o.sessions)} sessions`);
   // idle holds sessions and login runs for a fixed time: without it their figures mean little.

@@ -17,7 +17,23 @@ const STALL_MS = 10_000;
 export interface Target {
   name: 'monami' | 'floor';
   running: Running;
-  pid: number | null;
+  /** The processes whose CPU time and memory are counted (several nodes: all of them). */
+  pids: number[];
+  /** Where the i-th session connects (several nodes: spread over them). */
+  urlFor?: (i: number) => string;
+}
+
+/** CPU milliseconds of all the target's processes, or null when it has none to read. */
+function targetCpuMs(t: Target): number | null {
+  if (t.pids.length === 0) return null;
+  const values = t.pids.map(cpuMs);
+  return values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0);
+}
+
+function targetRssKb(t: Target): number | null {
+  if (t.pids.length === 0) return null;
+  const values = t.pids.map(rssKb);
+  return values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0);
 }
 
 const wsUrl = (http: string) => http.replace(/^http/, 'ws');
@@ -26,19 +42,28 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   const runId = randomBytes(3).toString('hex');
   const scryptLog2N = opts.scenario === 'login' ? PRODUCTION_SCRYPT_LOG2N : SETUP_SCRYPT_LOG2N;
   const domain = 'localhost';
-  const monami: Running = opts.url
-    ? { url: opts.url.replace(/\/+$/, ''), pid: opts.serverPid ?? 0, stop: async () => {} }
-    : await startMonami({
-        MONAMI_SCRYPT_LOG2N: String(scryptLog2N),
-        MONAMI_MAX_SESSIONS_PER_USER: '1000',
-        MONAMI_LOGIN_FAILURES_PER_ADDRESS: '1000000',
-        MONAMI_LOGIN_ATTEMPTS_PER_ADDRESS: '100000000',
-        MONAMI_DOMAIN: domain,
-        ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
-      });
+  const env = {
+    MONAMI_SCRYPT_LOG2N: String(scryptLog2N),
+    MONAMI_MAX_SESSIONS_PER_USER: '1000',
+    MONAMI_LOGIN_FAILURES_PER_ADDRESS: '1000000',
+    MONAMI_LOGIN_ATTEMPTS_PER_ADDRESS: '100000000',
+    MONAMI_DOMAIN: domain,
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    // Several nodes: one deployment on one database and one Redis, under a prefix of its own.
+    ...(opts.nodes > 1 ? { REDIS_URL: opts.redisUrl, MONAMI_REDIS_PREFIX: `monami-bench-${runId}:` } : {}),
+  };
+  const nodes: Running[] = opts.url
+    ? [{ url: opts.url.replace(/\/+$/, ''), pid: opts.serverPid ?? 0, stop: async () => {} }]
+    : await Promise.all(Array.from({ length: opts.nodes }, () => startMonami(env)));
+  const monami: Running = { url: nodes[0]!.url, pid: nodes[0]!.pid, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
   const floor = opts.floor ? await startFloorProcess() : null;
-  const targets: Target[] = [{ name: 'monami', running: monami, pid: opts.url ? opts.serverPid : monami.pid }];
-  if (floor) targets.push({ name: 'floor', running: floor, pid: floor.pid });
+  const targets: Target[] = [{
+    name: 'monami', running: monami, pids: nodes.map((n) => n.pid).filter((pid) => pid > 0),
+    // Neighbours (partners, i and i^1) land on different nodes: every message crosses between them.
+    urlFor: (i) => nodes[i % nodes.length]!.url,
+  }];
+  if (floor) targets.push({ name: 'floor', running: floor, pids: [floor.pid] });
+  const nodeUrl = (i: number) => targets[0]!.urlFor!(i);
 
   const results: TargetResult[] = [];
   try {
@@ -58,7 +83,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
           const specs = users.map((u, i): ConnSpec =>
             t.name === 'floor'
               ? { url: `${wsUrl(t.running.url)}/?id=${u.account}`, index: i, to: partner(i).account }
-              : { url: loginUrl(monami.url, u), index: i, to: opts.scenario === 'dialogue' ? partner(i).id : `@${partner(i).account}:${domain}` },
+              : { url: loginUrl(nodeUrl(i), u), index: i, to: opts.scenario === 'dialogue' ? partner(i).id : `@${partner(i).account}:${domain}` },
           );
           results.push(await measureFlow(t, specs, users.length, users.length * opts.messages, opts, runId, log));
         }
@@ -72,7 +97,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
           const specs = users.map((u, i): ConnSpec =>
             t.name === 'floor'
               ? { url: `${wsUrl(t.running.url)}/?id=${u.account}&groups=g`, index: i, to: i === 0 ? 'g' : null }
-              : { url: loginUrl(monami.url, u), index: i, to: i === 0 ? address : null },
+              : { url: loginUrl(nodeUrl(i), u), index: i, to: i === 0 ? address : null },
           );
           results.push(await measureFlow(t, specs, 1, opts.messages * members.length, { ...opts, scenario: 'stored' }, runId, log));
         }
@@ -83,7 +108,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         for (const t of targets) {
           const specs = Array.from({ length: opts.sessions }, (_, i): ConnSpec => {
             const u = users[i % users.length]!;
-            return { url: t.name === 'floor' ? `${wsUrl(t.running.url)}/?id=${u.account}-${i}` : loginUrl(monami.url, u), index: i, to: null };
+            return { url: t.name === 'floor' ? `${wsUrl(t.running.url)}/?id=${u.account}-${i}` : loginUrl(nodeUrl(i), u), index: i, to: null };
           });
           results.push(await measureIdle(t, specs, opts, log));
         }
@@ -131,7 +156,7 @@ export async function measureFlow(
     const failed = await drivers.connect(specs);
     if (failed) throw new Error(`${t.name}: ${failed} connections failed to open`);
     log(`${t.name}: ${opts.scenario} workload over ${specs.length} sessions`);
-    const cpu0 = t.pid ? cpuMs(t.pid) : null;
+    const cpu0 = targetCpuMs(t);
     const progress = bar(log, `${t.name} ${opts.scenario}`);
     progress.start(expected, 0);
     const ratePerSender = opts.rate > 0 ? opts.rate / senders : 0;
@@ -151,7 +176,7 @@ export async function measureFlow(
     }
     progress.stop();
     const reports = await drivers.all({ type: 'report' }, 'report');
-    const cpu1 = t.pid ? cpuMs(t.pid) : null;
+    const cpu1 = targetCpuMs(t);
     const wallMs = Math.max(...reports.map((r) => r.wallMs));
     const delivered = reports.reduce((n, r) => n + r.delivered, 0);
     const serverCpuMs = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
@@ -168,7 +193,7 @@ export async function measureFlow(
       throughput: delivered / (wallMs / 1000),
       latency: percentiles(reports.flatMap((r) => r.latenciesMs)),
       serverCpuMs,
-      serverRssKb: t.pid ? rssKb(t.pid) : null,
+      serverRssKb: targetRssKb(t),
       cpuMsPer1000: serverCpuMs !== null && delivered ? (serverCpuMs / delivered) * 1000 : null,
       driverCpu: reports.reduce((n, r) => n + r.cpuMs, 0) / wallMs,
     };
@@ -182,13 +207,13 @@ async function measureIdle(t: Target, specs: ConnSpec[], opts: BenchOptions, log
   // Each driver stays well under the per-process open-file limit.
   const drivers = new Drivers(Math.max(opts.drivers, Math.ceil(specs.length / 8000)));
   try {
-    const rss0 = t.pid ? rssKb(t.pid) : null;
+    const rss0 = targetRssKb(t);
     log(`${t.name}: opening ${specs.length} idle sessions over ${drivers.count} driver processes`);
     const started = Date.now();
     const failed = await drivers.connect(specs);
     const held = specs.length - failed;
     await new Promise((r) => setTimeout(r, opts.duration * 1000));
-    const rss1 = t.pid ? rssKb(t.pid) : null;
+    const rss1 = targetRssKb(t);
     return {
       ...emptyResult(t),
       sent: specs.length,
@@ -216,9 +241,9 @@ async function measureLogins(t: Target, users: BenchUser[], url: string, opts: B
       log(`${t.name}: ${how === 'connect' ? 'connections' : `${how} logins`} for ${opts.duration / 2} s`);
       const urls = users.map((u) => (how === 'connect' ? `${wsUrl(url)}/?id=${u.account}` : loginUrl(url, u, how)));
       const parts = drivers.split(urls);
-      const cpu0 = t.pid ? cpuMs(t.pid) : null;
+      const cpu0 = targetCpuMs(t);
       const done = await Promise.all(parts.map((part, i) => drivers.ask(drivers.nth(i), { type: 'logins', urls: part, concurrency: 16, durationMs: (opts.duration * 1000) / 2 }, 'logins-done')));
-      const cpu1 = t.pid ? cpuMs(t.pid) : null;
+      const cpu1 = targetCpuMs(t);
       const wall = Math.max(...done.map((d) => d.wallMs));
       const completed = done.reduce((n, d) => n + d.completed, 0);
       return {
@@ -240,7 +265,7 @@ async function measureLogins(t: Target, users: BenchUser[], url: string, opts: B
         throughput: connect.perSecond,
         serverCpuMs: connect.serverCpuMs,
         cpuMsPer1000: connect.cpuMsPer1000,
-        serverRssKb: t.pid ? rssKb(t.pid) : null,
+        serverRssKb: targetRssKb(t),
         driverCpu: connect.cpu,
       };
     }
@@ -254,7 +279,7 @@ async function measureLogins(t: Target, users: BenchUser[], url: string, opts: B
       serverCpuMs: token.serverCpuMs !== null && password.serverCpuMs !== null ? token.serverCpuMs + password.serverCpuMs : null,
       // Token logins only: the password phase is the hash's cost.
       cpuMsPer1000: token.cpuMsPer1000,
-      serverRssKb: t.pid ? rssKb(t.pid) : null,
+      serverRssKb: targetRssKb(t),
       logins: { tokenPerSecond: token.perSecond, passwordPerSecond: password.perSecond, scryptLog2N },
       driverCpu: Math.max(token.cpu, password.cpu),
     };

@@ -28,6 +28,10 @@ export interface BenchOptions {
   floor: boolean;
   /** postgres:// URL for the server the bench starts; SQLite otherwise. */
   databaseUrl: string | null;
+  /** Nodes the bench starts (more than one needs databaseUrl and redisUrl); sessions are spread over them. */
+  nodes: number;
+  /** redis:// URL the nodes share when there are several. */
+  redisUrl: string;
   json: string | null;
   plot: string | null;
 }

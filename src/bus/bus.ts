@@ -20,8 +20,12 @@ export interface Bus {
   attach(session: SessionHandle): Promise<{ first: boolean }>;
   /** Unregisters a session; `last` is true when the user has no session left. */
   detach(session: SessionHandle): Promise<{ last: boolean }>;
-  /** Delivers to every session of every user; resolves how many sessions took it. */
-  publish(userIds: readonly string[], event: SessionEvent): Promise<number>;
+  /**
+   * Delivers to every session of every user, wherever it is connected. Resolves how many
+   * sessions of this node took it — with `count: 'everywhere'`, how many took it or hold
+   * it on every node (which costs a look at presence on several nodes).
+   */
+  publish(userIds: readonly string[], event: SessionEvent, count?: 'here' | 'everywhere'): Promise<number>;
   /**
    * Gives each user their inbox entry for one message (`seqs`: user → their number for it),
    * as one publication however many users there are.

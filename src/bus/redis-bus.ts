@@ -24,8 +24,6 @@ const HEARTBEAT_MS = 3_000;
 /** A node not heard from for this long is dead: its sessions no longer count as online. */
 const NODE_TTL_MS = 10_000;
 const ALIVE_CACHE_MS = 1_000;
-/** Up to this many recipients, publish() also counts sessions on other nodes (callers count single users). */
-const COUNTED_FANOUT = 16;
 
 /**
  * The bus of a deployment of several nodes. Sessions are held by the node they connected
@@ -102,10 +100,10 @@ export class RedisBus implements Bus {
     return { last: (await this.liveSessions(counts.at(-1)![1] as Record<string, string>)) === 0 };
   }
 
-  async publish(userIds: readonly string[], event: SessionEvent): Promise<number> {
+  async publish(userIds: readonly string[], event: SessionEvent, count: 'here' | 'everywhere' = 'here'): Promise<number> {
     let reached = await this.local.publish(userIds, event);
     await this.send({ t: 'events', node: this.nodeId, users: userIds, event });
-    if (userIds.length <= COUNTED_FANOUT) reached += await this.sessionsElsewhere(userIds);
+    if (count === 'everywhere') reached += await this.sessionsElsewhere(userIds);
     return reached;
   }
 

@@ -89,7 +89,7 @@ export class CallService {
       this.calls.delete(call.id);
       return failed(Number(reply.statusCode) || Status.RemoteUnavailable, typeof reply.error === 'string' ? reply.error.slice(0, 200) : 'refused by the callee\'s server');
     }
-    const reached = await this.bus.publish([callee.id], { type: 'call', signal: this.frame(call, kind, 'caller', { text: offer }) });
+    const reached = await this.bus.publish([callee.id], { type: 'call', signal: this.frame(call, kind, 'caller', { text: offer }) }, 'everywhere');
     if (reached === 0) {
       clearTimeout(call.timer);
       this.calls.delete(call.id);
@@ -150,7 +150,7 @@ export class CallService {
     };
     call.timer.unref();
     this.calls.set(call.id, call);
-    const reached = await this.bus.publish([callee.id], { type: 'call', signal: this.frame(call, kind, 'caller', { text: offer }) });
+    const reached = await this.bus.publish([callee.id], { type: 'call', signal: this.frame(call, kind, 'caller', { text: offer }) }, 'everywhere');
     if (reached === 0) {
       clearTimeout(call.timer);
       this.calls.delete(call.id);

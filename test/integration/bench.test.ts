@@ -6,7 +6,7 @@ import type { BenchOptions } from '../../bench/types.js';
 
 const options = (over: Partial<BenchOptions> = {}): BenchOptions => ({
   scenario: 'dialogue', users: 10, messages: 20, window: 5, rate: 0, duration: 2, groupSize: 5, sessions: 10, drivers: 1,
-  url: null, serverPid: null, floor: true, databaseUrl: null, json: null, plot: null, ...over,
+  url: null, serverPid: null, floor: true, databaseUrl: null, nodes: 1, redisUrl: 'redis://127.0.0.1:6379', json: null, plot: null, ...over,
 });
 const quiet = () => {};
 
@@ -16,7 +16,7 @@ async function throughFloor(faults: { dropEvery?: number; duplicateEvery?: numbe
   try {
     const ws = floor.url.replace(/^http/, 'ws');
     const specs: ConnSpec[] = Array.from({ length: 10 }, (_, i) => ({ url: `${ws}/?id=u${i}`, index: i, to: `u${i ^ 1}` }));
-    return await measureFlow({ name: 'floor', running: floor, pid: floor.pid }, specs, 10, 10 * 20, options({ scenario }), 't', quiet, 1500);
+    return await measureFlow({ name: 'floor', running: floor, pids: [floor.pid] }, specs, 10, 10 * 20, options({ scenario }), 't', quiet, 1500);
   } finally {
     await floor.stop();
   }

@@ -34,7 +34,7 @@ function target(name: 'monami' | 'floor', overrides: Partial<TargetResult> = {})
 function options(overrides: Partial<BenchOptions> = {}): BenchOptions {
   return {
     scenario: 'dialogue', users: 100, messages: 1_000, window: 10, rate: 0, duration: 10, groupSize: 50, sessions: 10_000,
-    drivers: 1, url: null, serverPid: null, floor: true, databaseUrl: null, json: null, plot: null, ...overrides,
+    drivers: 1, url: null, serverPid: null, floor: true, databaseUrl: null, nodes: 1, redisUrl: 'redis://127.0.0.1:6379', json: null, plot: null, ...overrides,
   };
 }
 
