@@ -19,6 +19,13 @@ export interface InboundOptions {
   maxPendingFrames: number;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The server a federation link's handshake proved, set before the upgrade. */
+    federationOrigin: string;
+  }
+}
+
 /** What a remote person may ask of accounts here (not: profile, sync or group creation, which act on oneself). */
 const PERSON_CODES = new Set([1000, 1001, 1002, 1003, 1004, 2001, 2004, 3002, 3102, 3103, 3104, 3105, 3106]);
 type CallCode = 2002 | 2003 | 2005 | 2006 | 2007 | 2008 | 2009;
@@ -35,6 +42,7 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  */
 export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app, { federation, handler, services, maxPendingFrames }) => {
   const queues = new Map<string, { tail: Promise<void>; waiting: number }>();
+  app.decorateRequest('federationOrigin', '');
 
   app.get(KEYS_PATH, async () => federation.keyDocument());
 
@@ -44,11 +52,11 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
     preValidation: async (request, reply) => {
       const result = await federation.authenticate(request.headers.authorization);
       if ('status' in result) return reply.code(result.status).send({ statusCode: String(result.status), reason: result.reason });
-      (request as unknown as { origin: string }).origin = result.origin;
+      request.federationOrigin = result.origin;
     },
     handler: async (_request, reply) => reply.code(426).send({ statusCode: '426', reason: 'federation links are WebSockets' }),
     wsHandler: (socket, request) => {
-      const origin = (request as unknown as { origin: string }).origin;
+      const origin = request.federationOrigin;
       request.log.info({ origin }, 'federation link opened');
       let queue = queues.get(origin);
       if (!queue) queues.set(origin, (queue = { tail: Promise.resolve(), waiting: 0 }));
