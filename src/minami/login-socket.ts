@@ -8,9 +8,13 @@ import type { Credentials } from '../service/accounts.js';
 import type { UserSession } from '../service/sessions.js';
 import type { MonsterHandler } from '../monster/handler.js';
 import { addressOf, inboxFrameText } from '../monster/render.js';
+import { AnswerPipeline } from '../wire/answer-pipeline.js';
 import { takeFrames, type UnreadableFrame } from '../wire/frame-intake.js';
 import { stringField } from './fields.js';
 import { eventFrame, nullIfEmpty, personEntry, refusal, refusalCode, reply } from './replies.js';
+
+/** Stored messages of one connection that may be waiting for their commit at once. */
+const MAX_OVERLAPPING_MESSAGES = 64;
 
 /** What the socket reports to (Prometheus gauges and counters fit this shape). */
 export interface SessionMetrics {
@@ -80,12 +84,20 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
       log.warn('client sends faster than it is answered; closing');
       socket.close(CLOSE_POLICY, 'Too Many Frames');
     };
-    takeFrames(socket, ready, options.maxPendingFrames, tooMany, ({ session, transport }, frame) =>
-      handleFrame(session, transport, frame).catch((err) => {
+    const pipeline = new AnswerPipeline(MAX_OVERLAPPING_MESSAGES);
+    takeFrames(socket, ready, options.maxPendingFrames, tooMany, ({ session, transport }, frame) => {
+      const failed = (err: unknown) => {
         log.error({ err }, 'frame failed');
         transport.sendRaw(JSON.stringify(reply(MinamiCode.InternalError)));
-      }),
-    );
+      };
+      if (typeof frame === 'object' && Number(frame.code) === 2001) {
+        return pipeline.overlapping(
+          (queued) => options.monster.handle(frame, { sender: session.account, session, endpoint: null, queued }),
+          (answer) => transport.sendRaw(JSON.stringify(answer)),
+        );
+      }
+      return pipeline.inOrder(async () => void (await handleFrame(session, transport, frame).catch(failed)));
+    });
   };
   const plainHttp = async () => reply(MinamiCode.ProtocolError);
   for (const url of ['/im/login', '/im/login/im/login']) {

@@ -25,6 +25,8 @@ export interface MonsterContext {
   session: UserSession | null;
   /** The account whose endpoint the frame arrived at; null on the login socket (`to` names it). */
   endpoint: AccountRecord | null;
+  /** Told when a 2001's message is in line for the store, before it is committed and answered. */
+  queued?: () => void;
 }
 
 type Frame = Record<string, unknown>;
@@ -208,7 +210,7 @@ export class MonsterHandler {
         return outcome(await monster.removeMember(sender, target!, removed));
       }
       case 2001: {
-        const sent = await monster.send(sender, target!, messageId, req.text, ctx.session);
+        const sent = await monster.send(sender, target!, messageId, req.text, ctx.session, ctx.queued);
         if (!sent.ok) return no(sent.status, sent.reason);
         return done({ id: sent.value.message.id, time: sent.value.message.createdAt, ...(sent.value.seq === null ? {} : { seq: sent.value.seq }) });
       }

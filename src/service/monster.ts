@@ -184,7 +184,9 @@ export class MonsterService {
    * 2001: stores the message with an inbox entry for every recipient (the sender's other
    * devices included) and only then answers; a resent messageId is not stored twice.
    */
-  async send(sender: Account, target: Account, messageId: string, text: string, session: UserSession | null): Promise<Outcome<{ message: StoredMessage; seq: number | null }>> {
+  async send(
+    sender: Account, target: Account, messageId: string, text: string, session: UserSession | null, queued?: () => void,
+  ): Promise<Outcome<{ message: StoredMessage; seq: number | null }>> {
     let recipients: string[];
     const createdAt = Date.now();
     if (isGroupLike(target)) {
@@ -210,10 +212,13 @@ export class MonsterService {
       if (isRemoteAccount(target)) await this.remote?.forward(sender, target, { code: 2001, messageId, text });
       recipients = localOnly(sender, target);
     }
-    const appended = await this.store.appendMessage(
+    const appending = this.store.appendMessage(
       { messageId, sender: ref(sender), target: ref(target), conversation: conversationKey(sender.id, target.id, isGroupLike(target)), text, createdAt },
       recipients,
     );
+    // In line for the next commit: the connection may go on with its next message meanwhile.
+    queued?.();
+    const appended = await appending;
     if (appended.duplicate) {
       const same = appended.message.target.id === target.id && appended.message.text === text;
       return same ? success({ message: appended.message, seq: null }) : failed(Status.Conflict, 'messageId already used for another message');

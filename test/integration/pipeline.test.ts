@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeText } from '../../client/monster.js';
+import { availableBackends, createBackend, type Backend } from '../support/backends.js';
+import { befriendByMonster } from '../support/cluster.js';
+import { registerAndLogin, startServer, type TestServer } from '../support/server.js';
+
+const backends = await availableBackends();
+
+describe.each(backends)('stored messages of one connection sharing commits, on %s', (backendName) => {
+  let backend: Backend;
+  let server: TestServer;
+  beforeAll(async () => {
+    backend = await createBackend(backendName);
+    server = await startServer(backend);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await backend?.drop();
+  });
+
+  it('answers a burst in the order it was sent, and a frame after it sees every message before it', async () => {
+    const alice = await registerAndLogin(server);
+    const bob = await registerAndLogin(server);
+    await befriendByMonster(alice, bob);
+    const to = `@${bob.account}:localhost`;
+    const answers: string[] = [];
+    alice.session.onFrame((f) => f.code === '2001' && f.statusCode === '200' && answers.push(String(f.messageId)));
+    // Sent without waiting: a duplicate among them, then a recall and a history read at once.
+    const ids = Array.from({ length: 80 }, (_, i) => `p-${String(i).padStart(2, '0')}`);
+    const sent = ids.map((messageId) => alice.session.request({ code: '2001', to, text: encodeText(messageId), messageId }));
+    const again = alice.session.request({ code: '2001', to, text: encodeText('p-05'), messageId: 'p-05' });
+    const recall = alice.session.request({ code: '2004', to, recallMessageId: 'p-79' });
+    const history = alice.session.request({ code: '3002', to, limit: 100 });
+    const results = await Promise.all(sent);
+    expect(results.every((r) => r.statusCode === '200')).toBe(true);
+    expect(answers.slice(0, 80)).toEqual(ids);
+    // Seq numbers follow the order sent; the duplicate is answered as the same message.
+    const seqs = results.map((r) => Number(r.seq));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(await again).toMatchObject({ statusCode: '200', id: results[5]!.id });
+    expect(await recall).toMatchObject({ statusCode: '200' });
+    expect(((await history).messages as { messageId: string }[]).map((m) => m.messageId)).toEqual(ids);
+    await Promise.all([alice.session.close(), bob.session.close()]);
+  });
+});
