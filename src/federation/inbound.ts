@@ -34,6 +34,8 @@ const CALL_CODES = new Set([2002, 2003, 2005, 2006, 2007, 2008, 2009]);
 const GROUP_CODES = new Set([1002, 1003, 1004, 2010, 2011]);
 
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Members one fan-out frame may name (each is looked up): senders split larger ones (monami: 250 a frame). */
+const MAX_MEMBERS_PER_FRAME = 1000;
 
 /**
  * The federation door: the key document at the well-known URL, and the WebSocket that
@@ -115,7 +117,8 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
       o.ok ? { messageId, code: String(code), statusCode: String(Status.Done) } : no(o.status, o.reason);
     const events = services.remoteEvents;
     // A group names its members here: one in `to`, or many in `members` (fan-out).
-    const named: unknown[] = Array.isArray(frame.members) ? frame.members.slice(0, 100_000) : [frame.to];
+    if (Array.isArray(frame.members) && frame.members.length > MAX_MEMBERS_PER_FRAME) return no(Status.TooLarge, `at most ${MAX_MEMBERS_PER_FRAME} members per frame`);
+    const named: unknown[] = Array.isArray(frame.members) ? frame.members : [frame.to];
     const members = (await Promise.all(named.map(localAccount))).filter((m) => m !== null);
     if (code === 1002 || code === 1003 || code === 1004) {
       if (members.length === 0) return no(Status.NotFound, 'no such account');

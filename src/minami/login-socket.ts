@@ -88,15 +88,18 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
     takeFrames(socket, ready, options.maxPendingFrames, tooMany, ({ session, transport }, frame) => {
       const failed = (err: unknown) => {
         log.error({ err }, 'frame failed');
-        transport.sendRaw(JSON.stringify(reply(MinamiCode.InternalError)));
+        return reply(MinamiCode.InternalError);
       };
       if (typeof frame === 'object' && Number(frame.code) === 2001) {
         return pipeline.overlapping(
           (queued) => options.monster.handle(frame, { sender: session.account, session, endpoint: null, queued }),
           (answer) => transport.sendRaw(JSON.stringify(answer)),
+          failed,
         );
       }
-      return pipeline.inOrder(async () => void (await handleFrame(session, transport, frame).catch(failed)));
+      return pipeline.inOrder(async () => {
+        await handleFrame(session, transport, frame).catch((err) => transport.sendRaw(JSON.stringify(failed(err))));
+      });
     });
   };
   const plainHttp = async () => reply(MinamiCode.ProtocolError);

@@ -21,19 +21,24 @@ export class AnswerPipeline {
 
   /**
    * A frame whose answer may come later: resolves once `start` says it is in line (or has
-   * its answer); `send` gets the answer after every earlier one.
+   * its answer); `send` gets the answer after every earlier one. A `start` that fails is
+   * answered by `failed`; the order of the others holds whatever happens to one of them.
    */
-  async overlapping(start: (inLine: () => void) => Promise<Frame>, send: (answer: Frame) => void): Promise<void> {
+  async overlapping(
+    start: (inLine: () => void) => Promise<Frame>,
+    send: (answer: Frame) => void,
+    failed: (err: unknown) => Frame,
+  ): Promise<void> {
     if (this.waiting >= this.limit) await this.tail;
     this.waiting++;
     let inLine!: () => void;
     const queued = new Promise<void>((resolve) => (inLine = resolve));
-    const answered = start(inLine);
-    const settled = answered.then(() => undefined, () => undefined);
+    const answered = start(inLine).catch(failed);
     this.tail = this.tail
       .then(() => answered)
-      .then(send, () => undefined)
+      .then(send)
+      .catch(() => undefined)
       .finally(() => this.waiting--);
-    await Promise.race([queued, settled]);
+    await Promise.race([queued, answered]);
   }
 }

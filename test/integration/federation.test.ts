@@ -368,11 +368,12 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
       { ...from, code: 2012, messageId: 'h7', to: at(b, bob), payload: 'x'.repeat(100_000) },
       { from: `@evil-group:${a.domain}`, fromType: '2', code: 2010, messageId: 'h8', members: [42, null, { a: 1 }], author: 7, text: 'x' },
       { ...from, code: 1001, messageId: 'x'.repeat(5000), to: at(b, bob), note: 'n'.repeat(100_000) },
+      { from: `@evil-group:${a.domain}`, fromType: '2', code: 2010, messageId: 'h10', members: Array(5000).fill(at(b, bob)), author: `@eve:${a.domain}`, clientMessageId: 'c', text: 'x' },
     ];
     frames.forEach((frame, i) => ws.send(JSON.stringify({ id: i + 1, frame })));
     await expect.poll(() => answers.length).toBe(frames.length);
     const statuses = answers.map((e) => (e.answer as Record<string, unknown>).statusCode);
-    expect(statuses).toEqual(['400', '400', '400', '400', '404', '404', '400', '400', '413']);
+    expect(statuses).toEqual(['400', '400', '400', '400', '404', '404', '400', '400', '413', '413']);
     // The link still works, and so does bob.
     ws.send(JSON.stringify({ id: 99, frame: { code: 1000, messageId: 'ok', to: at(b, bob) } }));
     await expect.poll(() => answers.length).toBe(frames.length + 1);
