@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/server/config.js';
-import { createBackend, type Backend } from '../support/backends.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { serverForSuite } from '../support/server.js';
 
 describe('the settings the browser client reads at start', () => {
-  let backend: Backend;
-  let server: TestServer;
   const ice = [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' }];
-  beforeAll(async () => {
-    backend = await createBackend('sqlite');
-    server = await startServer(backend, { MONAMI_ICE_SERVERS: JSON.stringify(ice), MONAMI_RECALL_WINDOW_SECONDS: '300' });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.drop();
-  });
+  const suite = serverForSuite('sqlite', { MONAMI_ICE_SERVERS: JSON.stringify(ice), MONAMI_RECALL_WINDOW_SECONDS: '300' });
 
   it('serves the TURN/STUN servers and the recall window from the configuration', async () => {
-    const response = await fetch(`${server.url}/im/client.json`);
+    const response = await fetch(`${suite.server.url}/im/client.json`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ iceServers: ice, recallWindowSeconds: 300 });
   });

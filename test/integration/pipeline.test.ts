@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeText } from '../../client/monster.js';
-import { availableBackends, createBackend, type Backend } from '../support/backends.js';
+import { availableBackends } from '../support/backends.js';
 import { befriendByMonster } from '../support/cluster.js';
-import { registerAndLogin, startServer, type TestServer } from '../support/server.js';
+import { registerAndLogin, serverForSuite } from '../support/server.js';
 
 const backends = await availableBackends();
 
 describe.each(backends)('stored messages of one connection sharing commits, on %s', (backendName) => {
-  let backend: Backend;
-  let server: TestServer;
-  beforeAll(async () => {
-    backend = await createBackend(backendName);
-    server = await startServer(backend);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.drop();
-  });
+  const suite = serverForSuite(backendName);
 
   it('answers a burst in the order it was sent, and a frame after it sees every message before it', async () => {
-    const alice = await registerAndLogin(server);
-    const bob = await registerAndLogin(server);
+    const alice = await registerAndLogin(suite.server);
+    const bob = await registerAndLogin(suite.server);
     await befriendByMonster(alice, bob);
     const to = `@${bob.account}:localhost`;
     const answers: string[] = [];

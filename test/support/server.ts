@@ -1,8 +1,9 @@
 import WebSocket from 'ws';
+import { afterAll, beforeAll } from 'vitest';
 import { MinamiHttp, MinamiSession, type Auth, type LoginFrame, type SocketFactory } from '../../client/minami.js';
 import { createMonami, type Monami } from '../../src/server/app.js';
 import { configFromEnv } from '../../src/server/config.js';
-import type { Backend } from './backends.js';
+import { createBackend, type Backend } from './backends.js';
 
 /**
  * A real monami server on 127.0.0.1 (random port) over a backend. Password hashing uses
@@ -29,6 +30,29 @@ export async function startServer(backend: Backend, env: Record<string, string> 
   const monami = await createMonami(config);
   const url = await monami.listen();
   return { monami, url, http: new MinamiHttp(url), close: () => monami.close() };
+}
+
+/**
+ * Inside a `describe`: a server on a fresh backend for its tests, started before them and
+ * closed (its data dropped) after them. Read `.server` in the tests.
+ */
+export function serverForSuite(backendName: Backend['name'], env: Record<string, string> = {}): { readonly server: TestServer } {
+  let backend: Backend | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    backend = await createBackend(backendName);
+    server = await startServer(backend, env);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await backend?.drop();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the suite server is not started yet');
+      return server;
+    },
+  };
 }
 
 export const Socket = WebSocket as unknown as SocketFactory;
