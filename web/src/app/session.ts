@@ -1,27 +1,14 @@
 import { LiveSession, type Credentials, type LoginSnapshot } from '../../../client/live.js';
 import type { Reply } from '../../../client/minami.js';
 import { domainOf, normalizeAddress } from '../lib/format.js';
-import type { CallManager } from './calls.js';
-import type { Conversations } from './conversations.js';
-import { contactOf, groupOf, kindOf, requestOf, type Directory } from './directory.js';
+import { contactOf, groupOf, kindOf, requestOf } from './directory.js';
 import { minamiProblem } from './errors.js';
-import type { Inbox } from './inbox.js';
-import type { ServerLink } from './link.js';
-import type { Outbox } from './outbox.js';
-import type { PushRouter } from './pushes.js';
+import type { PushParts, PushRouter } from './pushes.js';
 import { initialState, type Group, type Me, type StateCell } from './state.js';
 import { AccountStorage, clearSession, isSessionKey, loadSession, saveSession } from './storage.js';
 
-export interface SessionParts {
-  cell: StateCell;
-  link: ServerLink;
-  inbox: Inbox;
-  directory: Directory;
-  conversations: Conversations;
-  outbox: Outbox;
-  pushes: PushRouter;
-  calls: CallManager;
-}
+/** The parts pushes work with (notices aside), and the push router itself. */
+export type SessionParts = Omit<PushParts, 'notices'> & { pushes: PushRouter };
 
 /**
  * Signing in and staying signed in: registration, login with a password or the saved token,
