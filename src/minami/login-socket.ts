@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { FieldLimits } from '../domain/account.js';
@@ -10,6 +11,7 @@ import type { MonsterHandler } from '../monster/handler.js';
 import { addressOf, inboxFrameText } from '../monster/render.js';
 import { AnswerPipeline } from '../wire/answer-pipeline.js';
 import { takeFrames, type UnreadableFrame } from '../wire/frame-intake.js';
+import { holdWritesForThisTurn } from '../wire/write-coalescing.js';
 import { stringField } from './fields.js';
 import { eventFrame, nullIfEmpty, personEntry, refusal, refusalCode, reply } from './replies.js';
 
@@ -127,7 +129,7 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
     if (closed) return null;
 
     const { account, token } = login.value;
-    const transport = new SocketTransport(socket, options.maxBufferedBytes, log, domain);
+    const transport = new SocketTransport(socket, request.raw.socket, options.maxBufferedBytes, log, domain);
     const { session, snapshot } = await services.sessions.open(account, transport, sinceFrom(request.query));
     metrics.sessions.inc();
     const release = () => {
@@ -188,6 +190,7 @@ class SocketTransport {
 
   constructor(
     private readonly socket: WebSocket,
+    private readonly stream: Duplex,
     private readonly maxBufferedBytes: number,
     private readonly log: FastifyBaseLogger,
     private readonly domain: string,
@@ -209,6 +212,7 @@ class SocketTransport {
       this.socket.close(CLOSE_TOO_SLOW, 'Too Slow');
       return false;
     }
+    holdWritesForThisTurn(this.stream);
     this.socket.send(text);
     return true;
   }
