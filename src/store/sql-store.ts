@@ -47,7 +47,7 @@ const accountColumns = [
 const INSERT_CHUNK = 1000;
 const INBOX_CHUNK = 4000;
 /** Most messages one group commit takes. */
-const APPEND_BATCH = 500;
+const APPEND_BATCH = 2000;
 
 interface PendingAppend {
   message: NewMessage;
