@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 /*
  * One group commit answers hundreds of frames at once, and a connection with several frames
@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
  * written to it in that turn leaves in one call.
  */
 
-const held = new Set<Duplex>();
+const held = new Set<Writable>();
 let releaseScheduled = false;
 
 function releaseAll(): void {
@@ -18,7 +18,7 @@ function releaseAll(): void {
 }
 
 /** Holds the socket's writes until the current turn of the event loop ends. */
-export function holdWritesForThisTurn(socket: Duplex): void {
+export function holdWritesForThisTurn(socket: Writable): void {
   if (held.has(socket)) return;
   socket.cork();
   held.add(socket);
