@@ -99,9 +99,7 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
           failed,
         );
       }
-      return pipeline.inOrder(async () => {
-        await handleFrame(session, transport, frame).catch((err) => transport.sendRaw(JSON.stringify(failed(err))));
-      });
+      return pipeline.inOrder(() => handleFrame(session, transport, frame).catch((err) => transport.sendRaw(JSON.stringify(failed(err)))));
     });
   };
   const plainHttp = async () => reply(MinamiCode.ProtocolError);

@@ -14,8 +14,9 @@ export class AnswerPipeline {
   constructor(private readonly limit: number) {}
 
   /** A frame that must see everything before it: runs once every earlier answer has left. */
-  async inOrder(work: () => Promise<void>): Promise<void> {
-    await this.tail;
+  async inOrder(work: () => Promise<unknown>): Promise<void> {
+    // Nothing waiting means every earlier answer has left: no need to wait on the chain.
+    if (this.waiting > 0) await this.tail;
     await work();
   }
 

@@ -15,10 +15,14 @@ export type FrameHandler<C> = (context: C, frame: Record<string, unknown> | Unre
  */
 export function takeFrames<C>(socket: WebSocket, ready: Promise<C | null>, limit: number, onOverflow: () => void, handle: FrameHandler<C>): void {
   const work = new OrderedWork(limit, onOverflow);
+  // Once known, the context is used directly: awaiting a settled promise still costs each frame.
+  let context: C | null | undefined;
+  void ready.then((c) => (context = c), () => (context = null));
   socket.on('message', (data: Buffer, isBinary: boolean) =>
-    work.push(async () => {
-      const context = await ready;
-      if (context !== null) await handle(context, decode(data, isBinary));
+    work.push(() => {
+      if (context === undefined) return ready.then((c) => (c === null ? undefined : handle(c, decode(data, isBinary))));
+      if (context !== null) return handle(context, decode(data, isBinary));
+      return undefined;
     }),
   );
 }
