@@ -3,9 +3,9 @@ import type { CallView } from './calls.js';
 import type { Problem } from './errors.js';
 import type { Conversation } from './messages.js';
 
-export interface Me {
+/** What the client shows of a person, the user included. */
+interface PersonFields {
   id: string;
-  account: string;
   address: string;
   name: string;
   picture: string;
@@ -14,16 +14,14 @@ export interface Me {
   sign: string;
 }
 
-export interface Contact {
-  id: string;
+export interface Me extends PersonFields {
+  account: string;
+}
+
+export interface Contact extends PersonFields {
   account?: string;
-  address: string;
   /** The alias the user gave, or the friend's own name. */
   name: string;
-  picture: string;
-  sex: string;
-  birthday: string;
-  sign: string;
   online: boolean;
 }
 
