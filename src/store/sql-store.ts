@@ -453,18 +453,20 @@ export class SqlStore implements Store {
   }
 
   /**
-   * One statement per chunk of users: the marks of every user with sessions are written each
+   * One commit for all the marks: the marks of every user with sessions are written each
    * second, and one transaction per user was one commit (a disk flush) per user per second.
    */
   async markDelivered(marks: ReadonlyMap<string, number>): Promise<void> {
+    const log = this.sqliteLog;
+    // On SQLite the commit (a disk flush, a few milliseconds for a thousand users) would
+    // stall the event loop every second; the writer thread takes it instead.
+    if (log) return this.db.connection().execute(() => log.markDelivered([...marks]));
     const ids = [...marks.keys()].sort();
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
         const chunk = ids.slice(i, i + INSERT_CHUNK);
-        if (this.kind === 'postgres') {
-          // The rows are locked in id order, as the group commit locks them, so the two cannot deadlock.
-          await trx.selectFrom('accounts').select('id').where('id', 'in', chunk).orderBy('id').forNoKeyUpdate().execute();
-        }
+        // The rows are locked in id order, as the group commit locks them, so the two cannot deadlock.
+        await trx.selectFrom('accounts').select('id').where('id', 'in', chunk).orderBy('id').forNoKeyUpdate().execute();
         const rows = sql.join(chunk.map((id) => sql`(${id}, cast(${marks.get(id)!} as bigint))`));
         // VALUES names its columns column1, column2 in both SQLite and PostgreSQL.
         await sql`update accounts set delivered_seq = v.column2 from (values ${rows}) as v

@@ -32,6 +32,8 @@ export class SqliteMessageLog {
   private readonly batch: (items: readonly LogItem[]) => LogResult[];
   private readonly markRecalled: SQLite.Statement<[number, number]>;
   private readonly recallTx: (messageId: number, at: number, recipients: readonly string[]) => Map<string, number>;
+  private readonly raiseDelivered: SQLite.Statement<[number, string, number]>;
+  private readonly marksTx: (marks: readonly (readonly [string, number])[]) => void;
   /**
    * Each user's last inbox number. SQLite means one server process, so the counters can
    * live here instead of being raised in the accounts table for every message; they are
@@ -55,6 +57,15 @@ export class SqliteMessageLog {
       this.markRecalled.run(at, messageId);
       return this.number(messageId, 2004, recipients);
     });
+    this.raiseDelivered = db.prepare('update accounts set delivered_seq = ? where id = ? and delivered_seq < ?');
+    this.marksTx = db.transaction((marks: readonly (readonly [string, number])[]) => {
+      for (const [user, seq] of marks) this.raiseDelivered.run(seq, user, seq);
+    });
+  }
+
+  /** Raises users' delivered marks (never lowers them), all in one commit. */
+  markDelivered(marks: readonly (readonly [string, number])[]): void {
+    this.marksTx(marks);
   }
 
   /** Marks a message recalled and numbers a recall notice in each recipient's inbox. */

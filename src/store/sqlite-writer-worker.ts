@@ -18,6 +18,10 @@ port.on('message', (request: WriterRequest) => {
       case 'recall':
         reply = { id: request.id, result: log.recall(request.messageId, request.at, request.recipients) };
         break;
+      case 'marks':
+        log.markDelivered(request.marks);
+        reply = { id: request.id, result: null };
+        break;
       case 'close':
         db.close();
         reply = { id: request.id, result: null };

@@ -7,6 +7,7 @@ import type { LogItem, LogResult } from './sqlite-message-log.js';
 export type WriterRequest =
   | { id: number; op: 'append'; items: readonly LogItem[] }
   | { id: number; op: 'recall'; messageId: number; at: number; recipients: readonly string[] }
+  | { id: number; op: 'marks'; marks: readonly (readonly [string, number])[] }
   | { id: number; op: 'close' };
 
 export type WriterReply = { id: number; result: unknown } | { id: number; error: { message: string; code?: string | undefined } };
@@ -49,6 +50,10 @@ export class SqliteWriter {
 
   recall(messageId: number, at: number, recipients: readonly string[]): Promise<Map<string, number>> {
     return this.request({ op: 'recall', messageId, at, recipients }) as Promise<Map<string, number>>;
+  }
+
+  markDelivered(marks: readonly (readonly [string, number])[]): Promise<void> {
+    return this.request({ op: 'marks', marks }) as Promise<void>;
   }
 
   async close(): Promise<void> {
