@@ -40,7 +40,7 @@ export function openStore(options: StoreOptions): Store {
   const file = openSqliteFile(filePath);
   cachePreparedStatements(file, 500);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
-  // Started once the schema exists (after migrations), on first use.
+  // Its thread starts once the schema exists (after migrations).
   return new SqlStore(db, 'sqlite', new SqliteWriter(filePath));
 }
 

@@ -99,6 +99,7 @@ export class SqlStore implements Store {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.kind) });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
+    this.sqliteLog?.open(); // it reads the schema, which exists from here on
   }
 
   async ping(): Promise<void> {

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { LogItem, LogResult } from './sqlite-message-log.js';
+import { startSqliteThread } from './sqlite-thread.js';
 
 export type WriterRequest =
   | { id: number; op: 'append'; items: readonly LogItem[] }
@@ -15,21 +14,6 @@ export type WriterReply = { id: number; result: unknown } | { id: number; error:
 /** Distributive Omit, so each request kind keeps its own fields. */
 type Request = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R, 'id'> : never) : never;
 
-/** Built, the worker is a .js file next to this one; run from the sources (tests, `npm run dev`), tsx loads the .ts. */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-
-function startWorker(file: string): Worker {
-  const entry = new URL(`./sqlite-writer-worker.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
-  if (!FROM_SOURCE) return new Worker(entry, { workerData: { file } });
-  // tsx's hooks are registered by the thread itself: execArgv's --import does not take on
-  // Node 20. Its ES module API is the one that registers correctly from there.
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve('tsx/package.json');
-  const api = path.join(path.dirname(manifest), require(manifest).exports['./esm/api'].import.default);
-  const boot = `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: { file } });
-}
-
 /**
  * The SQLite message log on its own thread, with its own connection to the file. A commit
  * waits for the disk (a few milliseconds, longer for large batches); on the event loop
@@ -41,8 +25,16 @@ export class SqliteWriter {
   private worker: Worker | null = null;
   private readonly waiting = new Map<number, { resolve: (result: unknown) => void; reject: (err: Error) => void }>();
   private nextId = 0;
+  private readonly checkpointer: SqliteCheckpointer;
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string) {
+    this.checkpointer = new SqliteCheckpointer(file);
+  }
+
+  /** Starts the thread now, so that the first message does not wait for it to load. */
+  open(): void {
+    this.worker ??= this.start();
+  }
 
   appendBatch(items: readonly LogItem[]): Promise<LogResult[]> {
     return this.request({ op: 'append', items }) as Promise<LogResult[]>;
@@ -57,6 +49,7 @@ export class SqliteWriter {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer.close();
     if (!this.worker) return;
     const worker = this.worker;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
@@ -74,11 +67,12 @@ export class SqliteWriter {
   }
 
   private start(): Worker {
-    const worker = startWorker(this.file);
+    const worker = startSqliteThread('sqlite-writer-worker', this.file);
     worker.on('message', (reply: WriterReply) => {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       if (!waiter) return;
+      this.checkpointer.soon();
       if ('error' in reply) waiter.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
       else waiter.resolve(reply.result);
     });
