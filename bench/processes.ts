@@ -60,8 +60,9 @@ export async function startMonami(env: Record<string, string>): Promise<Running>
   throw new Error('monami did not start');
 }
 
-export async function startFloorProcess(faults: { dropEvery?: number; duplicateEvery?: number } = {}): Promise<Running> {
-  const args = [...nodeArgs, script('floor-main'), '--drop-every', String(faults.dropEvery ?? 0), '--duplicate-every', String(faults.duplicateEvery ?? 0)];
+export async function startFloorProcess(options: { dropEvery?: number; duplicateEvery?: number; durable?: boolean } = {}): Promise<Running> {
+  const args = [...nodeArgs, script('floor-main'), '--drop-every', String(options.dropEvery ?? 0), '--duplicate-every', String(options.duplicateEvery ?? 0)];
+  if (options.durable) args.push('--durable');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d) => resolve((JSON.parse(String(d)) as { port: number }).port));

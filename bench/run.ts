@@ -56,7 +56,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     ? [{ url: opts.url.replace(/\/+$/, ''), pid: opts.serverPid ?? 0, stop: async () => {} }]
     : await Promise.all(Array.from({ length: opts.nodes }, () => startMonami(env)));
   const monami: Running = { url: nodes[0]!.url, pid: nodes[0]!.pid, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
-  const floor = opts.floor ? await startFloorProcess() : null;
+  // Where monami commits each message before answering it, so does the floor.
+  const floor = opts.floor ? await startFloorProcess({ durable: opts.scenario === 'stored' || opts.scenario === 'group' }) : null;
   const targets: Target[] = [{
     name: 'monami', running: monami, pids: nodes.map((n) => n.pid).filter((pid) => pid > 0),
     // Neighbours (partners, i and i^1) land on different nodes: every message crosses between them.

@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startFloor } from '../../bench/floor.js';
 import type { ConnSpec } from '../../bench/driver.js';
 import { startFloorProcess } from '../../bench/processes.js';
 import { measureFlow, runBench } from '../../bench/run.js';
@@ -49,5 +54,35 @@ describe('the benchmark’s accounting', () => {
     expect(floor).toMatchObject({ target: 'floor', delivered: 30, lost: 0 });
     expect(result.ratios?.throughput).toBeGreaterThan(0);
     expect(result.store).toBe('sqlite');
+  });
+
+  it('has the durable floor answer and forward a stored message only once it is in its file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-test-'));
+    const floor = await startFloor(0, { dropEvery: 0, duplicateEvery: 0, durableDir: dir });
+    const open = async (id: string) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${floor.port}/?id=${id}`);
+      const frames: Record<string, unknown>[] = [];
+      socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+      await new Promise((resolve) => socket.once('open', resolve));
+      return { socket, frames };
+    };
+    try {
+      const [a, b] = [await open('a'), await open('b')];
+      const inFile = () => fs.readFileSync(path.join(dir, 'floor.log'), 'utf8');
+      const seenWhenAnswered = new Promise<string>((resolve) =>
+        a.socket.on('message', (data) => String(data).includes('"statusCode":"200"') && resolve(inFile())),
+      );
+      a.socket.send(JSON.stringify({ code: '2001', messageId: 'm-1', to: 'b', text: 'aGk=' }));
+      expect(await seenWhenAnswered).toContain('"messageId":"m-1"');
+      await expect.poll(() => b.frames.some((f) => f.messageId === 'm-1')).toBe(true);
+
+      a.socket.send(JSON.stringify({ toFriend: 'b', id: 7, payload: 'live' })); // a dialogue: not written
+      await expect.poll(() => b.frames.some((f) => f.payload === 'live')).toBe(true);
+      expect(inFile().trim().split('\n')).toHaveLength(1);
+      for (const s of [a.socket, b.socket]) s.close();
+    } finally {
+      await floor.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
