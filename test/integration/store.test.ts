@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountKind } from '../../src/domain/account.js';
 import { openStore } from '../../src/store/connect.js';
@@ -154,6 +157,35 @@ describe.each(backends)('group commit on %s', (backendName) => {
       const order = inbox.map((e) => Number(e.message.messageId.slice(1)));
       expect(order).toEqual([...order].sort((x, y) => x - y));
     }
+    await store.close();
+    await backend.drop();
+  });
+});
+
+describe('the SQLite checkpointer', () => {
+  it('copies committed messages into the database file itself soon after their commit, without closing', async () => {
+    const backend = await createBackend('sqlite');
+    const store = openStore({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl });
+    await store.migrate();
+    const [a, b] = ['ck_a', 'ck_b'].map(person) as [AccountRecord, AccountRecord];
+    for (const p of [a, b]) await store.createAccount(p);
+    const ref = (p: AccountRecord) => ({ id: p.id, account: p.account, kind: p.kind });
+    // A few messages: far fewer pages than a connection's own checkpoint would wait for.
+    for (const messageId of ['c1', 'c2', 'c3']) {
+      await store.appendMessage({ messageId, sender: ref(a), target: ref(b), conversation: [a.id, b.id].sort().join(':'), text: 'eA==', createdAt: Date.now() }, [a.id, b.id]);
+    }
+    // The database file alone, as a copy without its WAL, holds what was checkpointed.
+    const inFileAlone = () => {
+      const copy = path.join(backend.dataDir, `copy-${Date.now()}.sqlite`);
+      fs.copyFileSync(path.join(backend.dataDir, 'monami.sqlite'), copy);
+      const db = new SQLite(copy);
+      try {
+        return (db.prepare("select count(*) as n from messages where client_message_id in ('c1', 'c2', 'c3')").get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    await expect.poll(inFileAlone, { timeout: 3000, interval: 50 }).toBe(3);
     await store.close();
     await backend.drop();
   });
