@@ -6,6 +6,8 @@ import { startSqliteThread } from './sqlite-thread.js';
  * of that time, and a page several of them dirtied is copied back once.
  */
 const CHECKPOINT_DELAY_MS = 100;
+/** Other connections' commits (accounts, relations, tokens) are covered by a sweep this often. */
+const SWEEP_MS = 1000;
 
 /** Runs the WAL checkpoints on their own thread (sqlite-checkpointer-worker.ts), one at a time. */
 export class SqliteCheckpointer {
@@ -15,8 +17,14 @@ export class SqliteCheckpointer {
   /** Commits happened while a checkpoint ran: another one is due after it. */
   private dirty = false;
   private closed = false;
+  private sweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly file: string) {}
+
+  /** Starts the periodic sweep. */
+  open(): void {
+    this.sweep ??= setInterval(() => this.soon(), SWEEP_MS).unref();
+  }
 
   /** Told after each commit of the writer. */
   soon(): void {
@@ -27,6 +35,7 @@ export class SqliteCheckpointer {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.sweep) clearInterval(this.sweep);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const worker = this.worker;

@@ -8,5 +8,9 @@ export function openSqliteFile(file: string): SQLite.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // The checkpointer thread (sqlite-checkpointer.ts) copies the WAL back. A connection's own
+  // checkpoint would hold its commit (the main thread's, or a batch of messages) for the
+  // copy; it happens only if the WAL outgrows this, should that thread fall behind.
+  db.pragma('wal_autocheckpoint = 50000');
   return db;
 }

@@ -5,9 +5,6 @@ import type { WriterReply, WriterRequest } from './sqlite-writer.js';
 
 /** The thread that owns the message log's connection: its commits wait for the disk here. */
 const db = openSqliteFile(workerData.file as string);
-// The checkpointer thread copies the WAL back; this connection checkpoints (holding its
-// commit for the copy) only if the WAL outgrows this, should that thread fall behind.
-db.pragma('wal_autocheckpoint = 50000');
 const log = new SqliteMessageLog(db);
 const port = parentPort!;
 

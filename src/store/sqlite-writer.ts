@@ -34,6 +34,7 @@ export class SqliteWriter {
   /** Starts the thread now, so that the first message does not wait for it to load. */
   open(): void {
     this.worker ??= this.start();
+    this.checkpointer.open();
   }
 
   appendBatch(items: readonly LogItem[]): Promise<LogResult[]> {

@@ -162,6 +162,18 @@ describe.each(backends)('group commit on %s', (backendName) => {
   });
 });
 
+/** Counts what `query` finds in the database file alone: a copy without its WAL holds what was checkpointed. */
+function countInFileAlone(dataDir: string, query: string): number {
+  const copy = path.join(dataDir, `copy-${Date.now()}-${Math.random()}.sqlite`);
+  fs.copyFileSync(path.join(dataDir, 'monami.sqlite'), copy);
+  const db = new SQLite(copy);
+  try {
+    return (db.prepare(query).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 describe('the SQLite checkpointer', () => {
   it('copies committed messages into the database file itself soon after their commit, without closing', async () => {
     const backend = await createBackend('sqlite');
@@ -174,18 +186,19 @@ describe('the SQLite checkpointer', () => {
     for (const messageId of ['c1', 'c2', 'c3']) {
       await store.appendMessage({ messageId, sender: ref(a), target: ref(b), conversation: [a.id, b.id].sort().join(':'), text: 'eA==', createdAt: Date.now() }, [a.id, b.id]);
     }
-    // The database file alone, as a copy without its WAL, holds what was checkpointed.
-    const inFileAlone = () => {
-      const copy = path.join(backend.dataDir, `copy-${Date.now()}.sqlite`);
-      fs.copyFileSync(path.join(backend.dataDir, 'monami.sqlite'), copy);
-      const db = new SQLite(copy);
-      try {
-        return (db.prepare("select count(*) as n from messages where client_message_id in ('c1', 'c2', 'c3')").get() as { n: number }).n;
-      } finally {
-        db.close();
-      }
-    };
-    await expect.poll(inFileAlone, { timeout: 3000, interval: 50 }).toBe(3);
+    const query = "select count(*) as n from messages where client_message_id in ('c1', 'c2', 'c3')";
+    await expect.poll(() => countInFileAlone(backend.dataDir, query), { timeout: 3000, interval: 50 }).toBe(3);
+    await store.close();
+    await backend.drop();
+  });
+
+  it('copies the main connection’s commits too, with no message written at all', async () => {
+    const backend = await createBackend('sqlite');
+    const store = openStore({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl });
+    await store.migrate();
+    for (const p of ['sw_a', 'sw_b'].map(person)) await store.createAccount(p);
+    const query = "select count(*) as n from accounts where account in ('sw_a', 'sw_b')";
+    await expect.poll(() => countInFileAlone(backend.dataDir, query), { timeout: 4000, interval: 50 }).toBe(2);
     await store.close();
     await backend.drop();
   });
