@@ -62,8 +62,7 @@ export class SqliteCheckpointer {
 
   private start(): Worker {
     const worker = startSqliteThread('sqlite-checkpointer-worker', this.file);
-    // A checkpoint that failed (the file busy, say) is retried after the next commit, and
-    // the writer's own backstop keeps the WAL bounded meanwhile.
+    // A thread that died is started again for the next checkpoint.
     worker.on('message', () => this.done());
     const gone = () => {
       if (this.worker === worker) this.worker = null;
