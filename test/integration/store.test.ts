@@ -187,7 +187,9 @@ describe('the SQLite checkpointer', () => {
       await store.appendMessage({ messageId, sender: ref(a), target: ref(b), conversation: [a.id, b.id].sort().join(':'), text: 'eA==', createdAt: Date.now() }, [a.id, b.id]);
     }
     const query = "select count(*) as n from messages where client_message_id in ('c1', 'c2', 'c3')";
-    await expect.poll(() => countInFileAlone(backend.dataDir, query), { timeout: 3000, interval: 50 }).toBe(3);
+    // A generous deadline (the thread boots from the sources under a loaded test run): without
+    // the checkpointer these rows stay in the WAL until the file is closed, however long one waits.
+    await expect.poll(() => countInFileAlone(backend.dataDir, query), { timeout: 15_000, interval: 50 }).toBe(3);
     await store.close();
     await backend.drop();
   });
@@ -198,7 +200,7 @@ describe('the SQLite checkpointer', () => {
     await store.migrate();
     for (const p of ['sw_a', 'sw_b'].map(person)) await store.createAccount(p);
     const query = "select count(*) as n from accounts where account in ('sw_a', 'sw_b')";
-    await expect.poll(() => countInFileAlone(backend.dataDir, query), { timeout: 4000, interval: 50 }).toBe(2);
+    await expect.poll(() => countInFileAlone(backend.dataDir, query), { timeout: 15_000, interval: 50 }).toBe(2);
     await store.close();
     await backend.drop();
   });
