@@ -87,11 +87,11 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
       socket.close(CLOSE_POLICY, 'Too Many Frames');
     };
     const pipeline = new AnswerPipeline(MAX_OVERLAPPING_MESSAGES);
+    const failed = (err: unknown) => {
+      log.error({ err }, 'frame failed');
+      return reply(MinamiCode.InternalError);
+    };
     takeFrames(socket, ready, options.maxPendingFrames, tooMany, ({ session, transport }, frame) => {
-      const failed = (err: unknown) => {
-        log.error({ err }, 'frame failed');
-        return reply(MinamiCode.InternalError);
-      };
       if (typeof frame === 'object' && Number(frame.code) === 2001) {
         return pipeline.overlapping(
           (queued) => options.monster.handle(frame, { sender: session.account, session, endpoint: null, queued }),

@@ -46,20 +46,19 @@ export class MonsterHandler {
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  async handle(raw: Frame, ctx: MonsterContext): Promise<Frame> {
+  handle(raw: Frame, ctx: MonsterContext): Promise<Frame> {
     let request: MonsterRequest;
     try {
       request = parseMonsterFrame(raw);
     } catch (err) {
-      if (err instanceof FrameError) return refusal(err.messageId, err.code, err.status, err.message);
-      throw err;
+      if (err instanceof FrameError) return Promise.resolve(refusal(err.messageId, err.code, err.status, err.message));
+      return Promise.reject(err);
     }
-    try {
-      return await this.dispatch(request, ctx, raw);
-    } catch (err) {
+    // Not an async function: its frame would wait out a stored message's commit too.
+    return this.dispatch(request, ctx, raw).catch((err: unknown) => {
       this.log.error({ err, code: request.code }, 'monster frame failed');
       return refusal(request.messageId, request.code, Status.Internal, 'internal error');
-    }
+    });
   }
 
   /** Whether an address names this server (its domain, with no prefix or a configured one). */
@@ -158,10 +157,8 @@ export class MonsterHandler {
 
   private async dispatch(req: MonsterRequest, ctx: MonsterContext, raw: Frame): Promise<Frame> {
     const { messageId, code } = req;
-    const done = (fields?: Frame) => answer(messageId, code, Status.Done, fields);
     const no = (status: number, reason: string) => refusal(messageId, code, status, reason);
-    const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }, fields?: Frame) => (o.ok ? done(fields) : no(o.status, o.reason));
-    const { monster, calls, sessions } = this.services;
+    const { monster } = this.services;
 
     // The endpoint's account is read again for each frame (from the cache): it may have
     // changed, or been deleted, since the connection opened.
@@ -185,6 +182,12 @@ export class MonsterHandler {
     if (req.code === 1000) return this.infoFrame(messageId, code, await monster.info(target!));
     const sender = ctx.sender;
     if (!sender) return no(Status.Unauthenticated, 'sign in first: only 1000 is open to anonymous connections');
+    // A stored message waits for its commit: it leaves this function at once, so that only
+    // what it needs waits with it (at full load thousands wait at once).
+    if (req.code === 2001) return this.store(req, sender, target!, ctx);
+    const done = (fields?: Frame) => answer(messageId, code, Status.Done, fields);
+    const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }, fields?: Frame) => (o.ok ? done(fields) : no(o.status, o.reason));
+    const { calls, sessions } = this.services;
     const member = async (address: string | null) => {
       if (!address) return null;
       const r = await this.resolve(address);
@@ -208,11 +211,6 @@ export class MonsterHandler {
         if (!removed) return outcome(await monster.deleteRelation(sender, target!, messageId));
         if (!('id' in removed)) return no(removed.status, removed.reason);
         return outcome(await monster.removeMember(sender, target!, removed));
-      }
-      case 2001: {
-        const sent = await monster.send(sender, target!, messageId, req.text, ctx.session, ctx.queued);
-        if (!sent.ok) return no(sent.status, sent.reason);
-        return done({ id: sent.value.message.id, time: sent.value.message.createdAt, ...(sent.value.seq === null ? {} : { seq: sent.value.seq }) });
       }
       case 2004:
         return outcome(await monster.recall(sender, target, req.recallMessageId, ctx.session));
@@ -262,5 +260,12 @@ export class MonsterHandler {
         });
       }
     }
+  }
+
+  private async store(req: { messageId: string; text: string }, sender: Account, target: AccountRecord, ctx: MonsterContext): Promise<Frame> {
+    const sent = await this.services.monster.send(sender, target, req.messageId, req.text, ctx.session, ctx.queued);
+    if (!sent.ok) return refusal(req.messageId, 2001, sent.status, sent.reason);
+    const { message, seq } = sent.value;
+    return answer(req.messageId, 2001, Status.Done, { id: message.id, time: message.createdAt, ...(seq === null ? {} : { seq }) });
   }
 }
