@@ -69,19 +69,23 @@ export function monsterEventFrame(event: SessionEvent, domain: string): Record<s
 }
 
 /**
- * An inbox push as JSON text. Fan-out sends one message to many recipients and only `seq`
- * differs, so the rest is serialised once per message (and kind) and reused.
+ * An inbox push as JSON text. Fan-out sends one message to many recipients, one after
+ * another, and only `seq` differs: the rest is serialised once and reused while the same
+ * message is being delivered (a one-entry memory: a table keyed by message cost every 1:1
+ * message a table entry of its own, which the collector then had to trace).
  */
-const inboxTails = new WeakMap<StoredMessage, Map<number, string>>();
+let lastMessage: StoredMessage | null = null;
+let lastKind = 0;
+let lastDomain = '';
+let lastTail = '';
 
 export function inboxFrameText(entry: InboxEntry, domain: string): string {
-  let tails = inboxTails.get(entry.message);
-  if (!tails) inboxTails.set(entry.message, (tails = new Map()));
-  let tail = tails.get(entry.kind);
-  if (tail === undefined) {
+  if (entry.message !== lastMessage || entry.kind !== lastKind || domain !== lastDomain) {
     const { seq: _, ...rest } = inboxFrame(entry, domain);
-    tail = JSON.stringify(rest).slice(1);
-    tails.set(entry.kind, tail);
+    lastTail = JSON.stringify(rest).slice(1);
+    lastMessage = entry.message;
+    lastKind = entry.kind;
+    lastDomain = domain;
   }
-  return `{"seq":${entry.seq},${tail}`;
+  return `{"seq":${entry.seq},${lastTail}`;
 }
