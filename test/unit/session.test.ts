@@ -53,6 +53,29 @@ describe('inbox push rendering', () => {
     expect(two).toEqual({ ...one, seq: 2 });
     expect(JSON.parse(inboxFrameText({ seq: 3, kind: 2004, message }, 'x.org'))).toMatchObject({ code: '2004', seq: 3, recallMessageId: 'm' });
   });
+
+  it('renders each message, kind and domain as itself, whatever was rendered just before', async () => {
+    const { inboxFrame, inboxFrameText } = await import('../../src/monster/render.js');
+    const message = (id: number, text: string) => ({
+      id, messageId: `m${id}`, sender: { id: 'a', account: 'alice', kind: 1 as const }, target: { id: 'b', account: 'bob', kind: 1 as const },
+      conversation: 'a:b', text, createdAt: id, recalledAt: null,
+    });
+    const first = message(1, 'b25l');
+    const second = message(2, 'dHdv');
+    const recalled = { ...first, recalledAt: 7 };
+    const cases = [
+      { seq: 1, kind: 2001, message: first, domain: 'x.org' },
+      { seq: 2, kind: 2001, message: second, domain: 'x.org' },
+      { seq: 3, kind: 2001, message: first, domain: 'y.org' },
+      { seq: 4, kind: 2004, message: recalled, domain: 'y.org' },
+      { seq: 5, kind: 2001, message: recalled, domain: 'y.org' },
+      { seq: 6, kind: 2001, message: first, domain: 'y.org' },
+      { seq: 7, kind: 2001, message: first, domain: 'x.org' },
+    ] as const;
+    for (const { domain, ...entry } of cases) {
+      expect(JSON.parse(inboxFrameText(entry, domain))).toEqual(inboxFrame(entry, domain));
+    }
+  });
 });
 
 describe('UserSession inbox order', () => {
