@@ -24,6 +24,7 @@ export function benchCommand(): Command {
     .option('--group-size <n>', 'receiving members of the group', positive, 1000)
     .option('--sessions <n>', 'idle sessions', positive, 15000)
     .option('--drivers <n>', 'load-generator processes', positive, 2)
+    .option('--rounds <n>', 'run the workload this many times, alternating monami and the floor; the summary shows the median round', positive, 1)
     .option('--url <url>', 'measure a monami already running there (http://host:port)')
     .option('--server-pid <pid>', 'its process id, to read its CPU time and memory', positive)
     .option('--database-url <url>', 'postgres:// URL for the server the bench starts (default SQLite)')
@@ -36,7 +37,7 @@ export function benchCommand(): Command {
       const options: BenchOptions = {
         scenario: flags.scenario as Scenario,
         users: flags.users, messages: flags.messages, window: Math.max(1, flags.window), rate: flags.rate,
-        duration: flags.duration, groupSize: flags.groupSize, sessions: flags.sessions, drivers: Math.max(1, flags.drivers),
+        duration: flags.duration, groupSize: flags.groupSize, sessions: flags.sessions, drivers: Math.max(1, flags.drivers), rounds: Math.max(1, flags.rounds),
         url: flags.url ?? null, serverPid: flags.serverPid ?? null, floor: flags.floor, databaseUrl: flags.databaseUrl ?? null,
         nodes: Math.max(1, flags.nodes), redisUrl: flags.redisUrl,
         json: flags.json ?? null, plot: flags.plot ?? null,

@@ -68,7 +68,12 @@ function open(spec: ConnSpec): Promise<Conn | null> {
 function onFrame(conn: Conn, text: string) {
   const frame = JSON.parse(text) as Record<string, unknown>;
   let payload: string | null = null;
-  if (frame.statusCode === '300' && frame.code === '2001') payload = Buffer.from(String(frame.text), 'base64').toString();
+  if (frame.statusCode === '300' && frame.code === '2001') {
+    // Only this run's messages count: a session opened for a later round is also given
+    // what an earlier one left undelivered in its inbox (stored messages are kept until then).
+    if (storedPrefix === null || !String(frame.messageId).startsWith(storedPrefix)) return;
+    payload = Buffer.from(String(frame.text), 'base64').toString();
+  }
   else if (frame.from !== undefined && frame.payload !== undefined && frame.code === undefined) payload = String(frame.payload);
   if (payload !== null) {
     const s = readStamp(payload);
@@ -90,10 +95,13 @@ function onFrame(conn: Conn, text: string) {
 }
 
 let pump: ((conn: Conn) => void) | null = null;
+/** The messageId prefix of this run's stored messages; null before the run starts. */
+let storedPrefix: string | null = null;
 
 function go(cmd: Extract<DriverCommand, { type: 'go' }>) {
   cpuAtGo = process.cpuUsage();
   wallAtGo = Date.now();
+  storedPrefix = `${cmd.runId}-`;
   const send = (conn: Conn) => {
     const n = conn.sent++;
     conn.inflight++;

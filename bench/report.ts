@@ -6,7 +6,7 @@
  * Everything here is a pure function of its input, so it can be tested
  * without starting a server or a driver.
  */
-import type { BenchResult, Latency, TargetResult } from './types.js';
+import type { BenchResult, Latency, RoundResult, TargetResult } from './types.js';
 
 // ---------------------------------------------------------------------------
 // Percentiles
@@ -78,6 +78,46 @@ export function computeRatios(results: TargetResult[]): Record<string, number> |
   put('cpuMsPer1000', monami.cpuMsPer1000, floor.cpuMsPer1000);
   put('kbPerSession', monami.kbPerSession, floor.kbPerSession);
   return ratios;
+}
+
+/**
+ * Which round stands for a run of several: the median by monami ÷ floor CPU per 1,000
+ * messages (by the throughput ratio where CPU is unknown; without a floor, by monami's own
+ * figure). A whole round is taken, not a median of each figure, so that the figures shown
+ * together were measured together. With an even count the lower middle is taken.
+ */
+export function medianRound(rounds: readonly RoundResult[]): number {
+  const monami = (r: RoundResult) => r.results.find((t) => t.target === 'monami');
+  const keys: ((r: RoundResult) => number | null | undefined)[] = [
+    (r) => r.ratios?.cpuMsPer1000,
+    (r) => r.ratios?.throughput,
+    (r) => monami(r)?.cpuMsPer1000,
+    (r) => monami(r)?.throughput,
+  ];
+  const key = keys.find((k) => rounds.every((r) => k(r) != null)) ?? (() => 0);
+  const order = rounds.map((_, i) => i).sort((a, b) => key(rounds[a]!)! - key(rounds[b]!)!);
+  return order[Math.floor((order.length - 1) / 2)] ?? 0;
+}
+
+/** One line per round when there were several: its ratios, and which one the table shows. */
+function roundLines(result: BenchResult): string[] {
+  if (result.rounds.length < 2) return [];
+  const figure = (ratios: Record<string, number> | null, key: string, label: string) =>
+    ratios?.[key] === undefined ? null : `${label} ${ratios[key]!.toFixed(2)}×`;
+  return [
+    '',
+    `${result.rounds.length} rounds, monami ÷ floor each; the table shows round ${result.median + 1}, the median:`,
+    ...result.rounds.map((round, i) => {
+      const monami = round.results.find((r) => r.target === 'monami');
+      const own = monami ? `monami ${formatCount(monami.throughput)} /s, ${formatAmount(monami.cpuMsPer1000)} CPU-ms/1000` : '';
+      const ratios = [
+        figure(round.ratios, 'throughput', 'delivered'),
+        figure(round.ratios, 'latencyP99', 'p99'),
+        figure(round.ratios, 'cpuMsPer1000', 'CPU'),
+      ].filter(Boolean);
+      return `  ${i === result.median ? '*' : ' '} round ${i + 1}: ${[own, ...ratios].filter(Boolean).join(', ')}`;
+    }),
+  ];
 }
 
 // ---------------------------------------------------------------------------
@@ -277,6 +317,7 @@ export function summaryTable(result: BenchResult): string {
     table[1]!,
     rule,
     ...table.slice(2),
+    ...roundLines(result),
     ...saturationWarnings(result),
     ...accountingWarnings(result),
   ].join('\n');

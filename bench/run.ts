@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { ConnSpec } from './driver.js';
 import { cpuMs, rssKb } from './procstats.js';
 import { Drivers, startFloorProcess, startMonami, type Running } from './processes.js';
-import { computeRatios, percentiles } from './report.js';
+import { computeRatios, medianRound, percentiles } from './report.js';
 import { befriendPairs, createGroup, createUsers, loginUrl, type BenchUser } from './setup.js';
 import type { BenchOptions, BenchResult, TargetResult } from './types.js';
 
@@ -66,7 +66,15 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   if (floor) targets.push({ name: 'floor', running: floor, pids: [floor.pid] });
   const nodeUrl = (i: number) => targets[0]!.urlFor!(i);
 
-  const results: TargetResult[] = [];
+  const rounds: TargetResult[][] = [];
+  /** Runs the workload `opts.rounds` times, each time on every target in turn; `round` tells rounds apart (message ids). */
+  const inRounds = async (measure: (t: Target, round: string) => Promise<TargetResult>) => {
+    for (let i = 0; i < opts.rounds; i++) {
+      const results: TargetResult[] = [];
+      for (const t of targets) results.push(await measure(t, opts.rounds > 1 ? `${runId}r${i}` : runId));
+      rounds.push(results);
+    }
+  };
   try {
     const prefix = `b${runId}u`;
     const setupBar = bar(log, 'setting up accounts');
@@ -80,44 +88,44 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         const users = await make(opts.users - (opts.users % 2));
         await befriendPairs(monami.url, users);
         const partner = (i: number) => users[i ^ 1]!;
-        for (const t of targets) {
+        await inRounds((t, round) => {
           const specs = users.map((u, i): ConnSpec =>
             t.name === 'floor'
               ? { url: `${wsUrl(t.running.url)}/?id=${u.account}`, index: i, to: partner(i).account }
               : { url: loginUrl(nodeUrl(i), u), index: i, to: opts.scenario === 'dialogue' ? partner(i).id : `@${partner(i).account}:${domain}` },
           );
-          results.push(await measureFlow(t, specs, users.length, users.length * opts.messages, opts, runId, log));
-        }
+          return measureFlow(t, specs, users.length, users.length * opts.messages, opts, round, log);
+        });
         break;
       }
       case 'group': {
         const users = await make(opts.groupSize + 1);
         const [sender, ...members] = users as [BenchUser, ...BenchUser[]];
         const address = await createGroup(monami.url, sender, members, `g${runId}`, domain);
-        for (const t of targets) {
+        await inRounds((t, round) => {
           const specs = users.map((u, i): ConnSpec =>
             t.name === 'floor'
               ? { url: `${wsUrl(t.running.url)}/?id=${u.account}&groups=g`, index: i, to: i === 0 ? 'g' : null }
               : { url: loginUrl(nodeUrl(i), u), index: i, to: i === 0 ? address : null },
           );
-          results.push(await measureFlow(t, specs, 1, opts.messages * members.length, { ...opts, scenario: 'stored' }, runId, log));
-        }
+          return measureFlow(t, specs, 1, opts.messages * members.length, { ...opts, scenario: 'stored' }, round, log);
+        });
         break;
       }
       case 'idle': {
         const users = await make(Math.ceil(opts.sessions / 10));
-        for (const t of targets) {
+        await inRounds((t) => {
           const specs = Array.from({ length: opts.sessions }, (_, i): ConnSpec => {
             const u = users[i % users.length]!;
             return { url: t.name === 'floor' ? `${wsUrl(t.running.url)}/?id=${u.account}-${i}` : loginUrl(nodeUrl(i), u), index: i, to: null };
           });
-          results.push(await measureIdle(t, specs, opts, log));
-        }
+          return measureIdle(t, specs, opts, log);
+        });
         break;
       }
       case 'login': {
         const users = await make(opts.users);
-        for (const t of targets) results.push(await measureLogins(t, users, t.running.url, opts, scryptLog2N, log));
+        await inRounds((t) => measureLogins(t, users, t.running.url, opts, scryptLog2N, log));
         break;
       }
     }
@@ -125,6 +133,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     await Promise.all(targets.map((t) => t.running.stop()));
   }
 
+  const measured = rounds.map((results) => ({ results, ratios: computeRatios(results) }));
+  const median = medianRound(measured);
   return {
     schema: 'monami-bench/1',
     scenario: opts.scenario,
@@ -132,8 +142,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     startedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` },
     store: opts.url ? 'external' : opts.databaseUrl ? 'postgres' : 'sqlite',
-    results,
-    ratios: computeRatios(results),
+    results: measured[median]?.results ?? [],
+    ratios: measured[median]?.ratios ?? null,
+    rounds: measured,
+    median,
   };
 }
 

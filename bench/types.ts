@@ -20,6 +20,11 @@ export interface BenchOptions {
   sessions: number;
   /** Driver processes generating the load. */
   drivers: number;
+  /**
+   * Times the workload is run, each time on monami and then on the floor, on the same
+   * processes; the summary is the median round (see `BenchResult.rounds`).
+   */
+  rounds: number;
   /** Run against a monami already running there instead of starting one. */
   url: string | null;
   /** Its process id, to read its CPU time and memory (only with --url). */
@@ -77,6 +82,12 @@ export interface TargetResult {
   driverCpu: number;
 }
 
+/** One run of the workload on each target, with its monami ÷ floor ratios. */
+export interface RoundResult {
+  results: TargetResult[];
+  ratios: Record<string, number> | null;
+}
+
 export interface BenchResult {
   schema: 'monami-bench/1';
   scenario: Scenario;
@@ -85,7 +96,11 @@ export interface BenchResult {
   machine: { cpus: number; node: string; platform: string };
   /** The store the started server used ('external' with --url). */
   store: 'sqlite' | 'postgres' | 'external';
+  /** The median round's results (all of them with one round). */
   results: TargetResult[];
-  /** monami ÷ floor for each figure both have (throughput, latency p50/p99, CPU per 1000, KB per session). */
+  /** monami ÷ floor for each figure both have (throughput, latency p50/p99, CPU per 1000, KB per session), of the median round. */
   ratios: Record<string, number> | null;
+  /** Every round, in the order run; `median` is the index of the one `results` and `ratios` come from. */
+  rounds: RoundResult[];
+  median: number;
 }

@@ -10,7 +10,7 @@ import { measureFlow, runBench } from '../../bench/run.js';
 import type { BenchOptions } from '../../bench/types.js';
 
 const options = (over: Partial<BenchOptions> = {}): BenchOptions => ({
-  scenario: 'dialogue', users: 10, messages: 20, window: 5, rate: 0, duration: 2, groupSize: 5, sessions: 10, drivers: 1,
+  scenario: 'dialogue', users: 10, messages: 20, window: 5, rate: 0, duration: 2, groupSize: 5, sessions: 10, drivers: 1, rounds: 1,
   url: null, serverPid: null, floor: true, databaseUrl: null, nodes: 1, redisUrl: 'redis://127.0.0.1:6379', json: null, plot: null, ...over,
 });
 const quiet = () => {};
@@ -54,6 +54,16 @@ describe('the benchmark’s accounting', () => {
     expect(floor).toMatchObject({ target: 'floor', delivered: 30, lost: 0 });
     expect(result.ratios?.throughput).toBeGreaterThan(0);
     expect(result.store).toBe('sqlite');
+  });
+
+  it('runs several rounds on the same processes, each with its own floor run, and shows the median one', async () => {
+    const result = await runBench(options({ scenario: 'stored', users: 6, messages: 5, rounds: 3 }), quiet);
+    expect(result.rounds).toHaveLength(3);
+    for (const round of result.rounds) {
+      expect(round.results.map((r) => [r.target, r.delivered, r.lost, r.duplicated, r.errors])).toEqual([['monami', 30, 0, 0, 0], ['floor', 30, 0, 0, 0]]);
+      expect(round.ratios?.throughput).toBeGreaterThan(0);
+    }
+    expect(result.results).toBe(result.rounds[result.median]!.results);
   });
 
   it('has the durable floor answer and forward a stored message only once it is in its file', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeRatios, latencySvg, percentiles, resultJson, summaryTable } from '../../bench/report.js';
+import { computeRatios, latencySvg, medianRound, percentiles, resultJson, summaryTable } from '../../bench/report.js';
 import type { BenchOptions, BenchResult, Latency, Scenario, TargetResult } from '../../bench/types.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -34,7 +34,7 @@ function target(name: 'monami' | 'floor', overrides: Partial<TargetResult> = {})
 function options(overrides: Partial<BenchOptions> = {}): BenchOptions {
   return {
     scenario: 'dialogue', users: 100, messages: 1_000, window: 10, rate: 0, duration: 10, groupSize: 50, sessions: 10_000,
-    drivers: 1, url: null, serverPid: null, floor: true, databaseUrl: null, nodes: 1, redisUrl: 'redis://127.0.0.1:6379', json: null, plot: null, ...overrides,
+    drivers: 1, rounds: 1, url: null, serverPid: null, floor: true, databaseUrl: null, nodes: 1, redisUrl: 'redis://127.0.0.1:6379', json: null, plot: null, ...overrides,
   };
 }
 
@@ -49,7 +49,19 @@ function bench(results: TargetResult[], opts: Partial<BenchOptions> = {}): Bench
     store: 'sqlite',
     results,
     ratios: computeRatios(results),
+    rounds: [{ results, ratios: computeRatios(results) }],
+    median: 0,
   };
+}
+
+/** A run of several rounds, each given as monami's CPU per 1,000 and throughput beside a fixed floor. */
+function rounded(monami: { cpu: number | null; throughput: number }[], withFloor = true): BenchResult {
+  const rounds = monami.map(({ cpu, throughput }) => {
+    const results = [target('monami', { cpuMsPer1000: cpu, throughput }), ...(withFloor ? [target('floor')] : [])];
+    return { results, ratios: computeRatios(results) };
+  });
+  const median = medianRound(rounds);
+  return { ...bench(rounds[median]!.results, { rounds: rounds.length }), rounds, median, ratios: rounds[median]!.ratios };
 }
 
 /** The cells of the table row for `label`, below the header rule (no cell contains a space, so splitting on blanks is exact). */
@@ -146,7 +158,33 @@ describe('computeRatios', () => {
   });
 });
 
+describe('medianRound', () => {
+  it('takes the round whose monami ÷ floor CPU is the median, the lower middle of an even count', () => {
+    expect(rounded([{ cpu: 90, throughput: 1 }, { cpu: 70, throughput: 3 }, { cpu: 80, throughput: 2 }]).median).toBe(2);
+    expect(rounded([{ cpu: 90, throughput: 1 }, { cpu: 70, throughput: 3 }, { cpu: 80, throughput: 2 }, { cpu: 60, throughput: 4 }]).median).toBe(1);
+    expect(rounded([{ cpu: 50, throughput: 1 }]).median).toBe(0);
+  });
+
+  it('goes by throughput where CPU is unknown, and by monami alone without a floor', () => {
+    expect(rounded([{ cpu: null, throughput: 30 }, { cpu: null, throughput: 10 }, { cpu: null, throughput: 20 }]).median).toBe(2);
+    expect(rounded([{ cpu: 90, throughput: 1 }, { cpu: 70, throughput: 3 }, { cpu: 80, throughput: 2 }], false).median).toBe(2);
+  });
+});
+
 describe('summaryTable', () => {
+  it('lists every round of a run of several and marks the one the table shows', () => {
+    const table = summaryTable(rounded([{ cpu: 90, throughput: 12_000 }, { cpu: 70, throughput: 14_000 }, { cpu: 80, throughput: 13_000 }]));
+    expect(table).toContain('3 rounds, monami ÷ floor each; the table shows round 3, the median:');
+    const lines = table.split('\n').filter((l) => /round \d:/.test(l));
+    expect(lines).toEqual([
+      '    round 1: monami 12,000 /s, 90.0 CPU-ms/1000, delivered 0.49×, p99 4.81×, CPU 4.50×',
+      '    round 2: monami 14,000 /s, 70.0 CPU-ms/1000, delivered 0.57×, p99 4.81×, CPU 3.50×',
+      '  * round 3: monami 13,000 /s, 80.0 CPU-ms/1000, delivered 0.53×, p99 4.81×, CPU 4.00×',
+    ]);
+    expect(row(table, 'monami')[1]).toBe('13,000');
+    expect(summaryTable(bench([target('monami'), target('floor')]))).not.toContain('rounds');
+  });
+
   it('shows a row per target and the ratio row, with formatted figures', () => {
     const table = summaryTable(bench([target('monami'), target('floor')]));
     expect(table.split('\n')[0]).toBe('monami bench: dialogue (sqlite): 100 users × 1,000 messages, window 10, rate max');
