@@ -216,7 +216,7 @@ export class MonsterHandler {
     if (!sender) return no(Status.Unauthenticated, 'sign in first: only 1000 is open to anonymous connections');
     // A stored message waits for its commit: it leaves this function at once, so that only
     // what it needs waits with it (at full load thousands wait at once).
-    if (req.code === 2001) return this.store(req, sender, target!, ctx);
+    if (req.code === 2001) return this.sendStored(req, sender, target!, ctx);
     const done = (fields?: Frame) => answer(messageId, code, Status.Done, fields);
     const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }, fields?: Frame) => (o.ok ? done(fields) : no(o.status, o.reason));
     const { calls, sessions } = this.services;
@@ -294,7 +294,8 @@ export class MonsterHandler {
     }
   }
 
-  private async store(req: { messageId: string; text: string }, sender: Account, target: AccountRecord, ctx: MonsterContext): Promise<Frame> {
+  /** 2001: stores the message, and answers once it is committed. */
+  private async sendStored(req: { messageId: string; text: string }, sender: Account, target: AccountRecord, ctx: MonsterContext): Promise<Frame> {
     const sent = await this.services.monster.send(sender, target, req.messageId, req.text, ctx.session, ctx.queued);
     if (!sent.ok) return refusal(req.messageId, 2001, sent.status, sent.reason);
     const { message, seq } = sent.value;
