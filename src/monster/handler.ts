@@ -295,10 +295,12 @@ export class MonsterHandler {
   }
 
   /** 2001: stores the message, and answers once it is committed. */
-  private async sendStored(req: { messageId: string; text: string }, sender: Account, target: AccountRecord, ctx: MonsterContext): Promise<Frame> {
-    const sent = await this.services.monster.send(sender, target, req.messageId, req.text, ctx.session, ctx.queued);
-    if (!sent.ok) return refusal(req.messageId, 2001, sent.status, sent.reason);
-    const { message, seq } = sent.value;
-    return answer(req.messageId, 2001, Status.Done, { id: message.id, time: message.createdAt, ...(seq === null ? {} : { seq }) });
+  private sendStored(req: { messageId: string; text: string }, sender: Account, target: AccountRecord, ctx: MonsterContext): Promise<Frame> {
+    const { messageId } = req;
+    return this.services.monster.send(sender, target, messageId, req.text, ctx.session, ctx.queued).then((sent) => {
+      if (!sent.ok) return refusal(messageId, 2001, sent.status, sent.reason);
+      const { message, seq } = sent.value;
+      return answer(messageId, 2001, Status.Done, { id: message.id, time: message.createdAt, ...(seq === null ? {} : { seq }) });
+    });
   }
 }

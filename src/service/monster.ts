@@ -9,7 +9,7 @@ import {
 } from '../domain/monster.js';
 import { admit, approve, decline, remove, request } from '../domain/relation.js';
 import type { Bus } from '../bus/bus.js';
-import type { AccountChanges, AccountRecord, Membership, Store } from '../store/store.js';
+import type { AccountChanges, AccountRecord, Appended, Membership, Store } from '../store/store.js';
 import { AccountCache } from './account-cache.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
@@ -218,9 +218,17 @@ export class MonsterService {
     );
     // In line for the next commit: the connection may go on with its next message meanwhile.
     queued?.();
-    const appended = await appending;
+    // Not awaited here: this function's frame, with everything it read, would wait out the
+    // commit with it (thousands at once at full load); only what `sent` needs does.
+    return appending.then((appended) => this.sent(appended, sender, target.id, text, session));
+  }
+
+  /** 2001, once committed: tells the recipients' sessions and says what the sender is answered. */
+  private async sent(
+    appended: Appended, sender: Account, targetId: string, text: string, session: UserSession | null,
+  ): Promise<Outcome<{ message: StoredMessage; seq: number | null }>> {
     if (appended.duplicate) {
-      const same = appended.message.target.id === target.id && appended.message.text === text;
+      const same = appended.message.target.id === targetId && appended.message.text === text;
       return same ? success({ message: appended.message, seq: null }) : failed(Status.Conflict, 'messageId already used for another message');
     }
     const seq = appended.seqs.get(sender.id) ?? null;
