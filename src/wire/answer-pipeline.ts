@@ -1,8 +1,10 @@
 type Frame = Record<string, unknown>;
 
-/** An answer's place in line: filled when its frame is done, sent once every earlier one has left. */
+/** An answer's place in line: done when its frame is, sent once every earlier one has left. */
 interface Slot {
-  answer: Frame | undefined;
+  done: boolean;
+  /** Null when there is nothing to send (the error handler itself failed). */
+  answer: Frame | null;
   send: (answer: Frame) => void;
 }
 
@@ -41,7 +43,7 @@ export class AnswerPipeline {
     failed: (err: unknown) => Frame,
   ): Promise<void> {
     if (this.slots.length >= this.limit) return this.whenEmpty().then(() => this.overlapping(start, send, failed));
-    const slot: Slot = { answer: undefined, send };
+    const slot: Slot = { done: false, answer: null, send };
     this.slots.push(slot);
     return new Promise<void>((inLine) => {
       let answered: Promise<Frame>;
@@ -52,18 +54,19 @@ export class AnswerPipeline {
       }
       answered.then(
         (answer) => this.fill(slot, answer, inLine),
-        (err) => this.fill(slot, failed(err), inLine),
+        (err) => this.fill(slot, answerFor(failed, err), inLine),
       );
     });
   }
 
-  private fill(slot: Slot, answer: Frame, inLine: () => void): void {
+  private fill(slot: Slot, answer: Frame | null, inLine: () => void): void {
+    slot.done = true;
     slot.answer = answer;
     inLine();
-    while (this.slots.length > 0 && this.slots[0]!.answer !== undefined) {
+    while (this.slots.length > 0 && this.slots[0]!.done) {
       const next = this.slots.shift()!;
       try {
-        next.send(next.answer!);
+        if (next.answer) next.send(next.answer);
       } catch {
         // The socket is gone; the answers behind it still leave in order.
       }
@@ -77,5 +80,14 @@ export class AnswerPipeline {
 
   private whenEmpty(): Promise<void> {
     return new Promise((resolve) => this.emptied.push(resolve));
+  }
+}
+
+/** The error answer for a failed frame; null if making it failed too, which must not stop the line. */
+function answerFor(failed: (err: unknown) => Frame, err: unknown): Frame | null {
+  try {
+    return failed(err);
+  } catch {
+    return null;
   }
 }

@@ -43,6 +43,21 @@ describe('AnswerPipeline', () => {
     expect(sent).toEqual([2, 'next']);
   });
 
+  it('keeps the line moving when a frame fails and so does making its error answer, or when start throws', async () => {
+    const pipeline = new AnswerPipeline(10);
+    const sent: unknown[] = [];
+    const send = (a: Record<string, unknown>) => sent.push(a.n);
+    await pipeline.overlapping(async () => Promise.reject(new Error('store failed')), send, () => {
+      throw new Error('the logger failed too');
+    });
+    await pipeline.overlapping(() => {
+      throw new Error('thrown before any promise');
+    }, send, () => ({ n: 'error' }));
+    await pipeline.overlapping(async () => ({ n: 3 }), send, () => ({}));
+    await pipeline.inOrder(async () => void sent.push('next'));
+    expect(sent).toEqual(['error', 3, 'next']);
+  });
+
   it('makes a connection with too many answers waiting wait before starting another', async () => {
     const pipeline = new AnswerPipeline(1);
     const first = later<Record<string, unknown>>();
