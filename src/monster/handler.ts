@@ -47,13 +47,14 @@ const UNTARGETED = new Set([3001, 3003, 3101]);
  * never costs the connection.
  */
 export class MonsterHandler {
+  /** Where each address seen points (see `placeOf`). */
+  private readonly places = new Map<string, Place>();
+
   constructor(
     private readonly services: Services,
     private readonly site: MonsterSite,
     private readonly log: FastifyBaseLogger,
   ) {}
-
-  private readonly places = new Map<string, Place>();
 
   handle(raw: Frame, ctx: MonsterContext): Promise<Frame> {
     let request: MonsterRequest;
