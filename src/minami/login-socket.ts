@@ -73,31 +73,32 @@ export const minamiLoginSocket: FastifyPluginAsync<LoginSocketOptions> = async (
   const { services, metrics, domain } = options;
   const handler = (socket: WebSocket, request: FastifyRequest) => {
     const log = request.log;
-    // A store failure during login is the server's fault: say 500 and close, keep running.
-    const ready = openSession(socket, request).catch((err) => {
-      log.error({ err }, 'login failed');
-      if (socket.readyState === socket.OPEN) {
-        socket.send(JSON.stringify(reply(MinamiCode.InternalError)));
-        socket.close(1011, 'Internal Server Error');
-      }
-      return null;
-    });
-    const tooMany = () => {
-      log.warn('client sends faster than it is answered; closing');
-      socket.close(CLOSE_POLICY, 'Too Many Frames');
-    };
-    const pipeline = new AnswerPipeline(MAX_OVERLAPPING_MESSAGES);
     const failed = (err: unknown) => {
       log.error({ err }, 'frame failed');
       return reply(MinamiCode.InternalError);
     };
-    takeFrames(socket, ready, options.maxPendingFrames, tooMany, ({ session, transport }, frame) => {
+    // A store failure during login is the server's fault: say 500 and close, keep running.
+    const ready = openSession(socket, request).then(
+      (opened) => opened && {
+        ...opened,
+        pipeline: new AnswerPipeline(MAX_OVERLAPPING_MESSAGES, (answer) => opened.transport.sendRaw(JSON.stringify(answer)), failed),
+      },
+      (err: unknown) => {
+        log.error({ err }, 'login failed');
+        if (socket.readyState === socket.OPEN) {
+          socket.send(JSON.stringify(reply(MinamiCode.InternalError)));
+          socket.close(1011, 'Internal Server Error');
+        }
+        return null;
+      },
+    );
+    const tooMany = () => {
+      log.warn('client sends faster than it is answered; closing');
+      socket.close(CLOSE_POLICY, 'Too Many Frames');
+    };
+    takeFrames(socket, ready, options.maxPendingFrames, tooMany, ({ session, transport, pipeline }, frame) => {
       if (typeof frame === 'object' && Number(frame.code) === 2001) {
-        return pipeline.overlapping(
-          (queued) => options.monster.handle(frame, { sender: session.account, session, endpoint: null, queued }),
-          (answer) => transport.sendRaw(JSON.stringify(answer)),
-          failed,
-        );
+        return pipeline.overlapping((sink) => options.monster.answerInto(frame, { sender: session.account, session, endpoint: null }, sink));
       }
       return pipeline.inOrder(() => handleFrame(session, transport, frame).catch((err) => transport.sendRaw(JSON.stringify(failed(err)))));
     });

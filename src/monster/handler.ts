@@ -3,8 +3,10 @@ import { isRemoteAccount, type Account } from '../domain/account.js';
 import { addressDomain, parseAddress, type Address } from '../domain/address.js';
 import { Status } from '../domain/monster.js';
 import type { Services } from '../service/index.js';
+import type { SendOutcome, SendReply } from '../service/monster.js';
 import type { UserSession } from '../service/sessions.js';
 import type { AccountRecord } from '../store/store.js';
+import type { AnswerSink } from '../wire/answer-pipeline.js';
 import { decodePicture } from './avatar.js';
 import { FrameError, parseMonsterFrame, type MonsterRequest } from './parse.js';
 import { addressOf, answer, messageFields, refusal } from './render.js';
@@ -25,8 +27,6 @@ export interface MonsterContext {
   session: UserSession | null;
   /** The account whose endpoint the frame arrived at; null on the login socket (`to` names it). */
   endpoint: AccountRecord | null;
-  /** Told when a 2001's message is in line for the store, before it is committed and answered. */
-  queued?: () => void;
 }
 
 type Frame = Record<string, unknown>;
@@ -56,19 +56,33 @@ export class MonsterHandler {
     private readonly log: FastifyBaseLogger,
   ) {}
 
+  /** The answer to a frame; never rejects (a failure is answered 500). */
   handle(raw: Frame, ctx: MonsterContext): Promise<Frame> {
+    return new Promise((answer) => this.answerInto(raw, ctx, { queued() {}, answer }));
+  }
+
+  /**
+   * Answers a frame into `sink`, which a stored message also tells when it is in line for
+   * its commit. Not an async function: its frame would wait out a stored message's commit.
+   */
+  answerInto(raw: Frame, ctx: MonsterContext, sink: AnswerSink): void {
     let request: MonsterRequest;
     try {
       request = parseMonsterFrame(raw);
     } catch (err) {
-      if (err instanceof FrameError) return Promise.resolve(refusal(err.messageId, err.code, err.status, err.message));
-      return Promise.reject(err);
+      const messageId = typeof raw.messageId === 'string' ? raw.messageId : '';
+      return sink.answer(err instanceof FrameError ? refusal(err.messageId, err.code, err.status, err.message) : this.failed(err, messageId, null));
     }
-    // Not an async function: its frame would wait out a stored message's commit too.
-    return this.dispatch(request, ctx, raw).catch((err: unknown) => {
-      this.log.error({ err, code: request.code }, 'monster frame failed');
-      return refusal(request.messageId, request.code, Status.Internal, 'internal error');
-    });
+    this.dispatch(request, ctx, raw, sink).then(
+      (answer) => answer && sink.answer(answer),
+      (err: unknown) => sink.answer(this.failed(err, request.messageId, request.code)),
+    );
+  }
+
+  /** Logs a frame that failed on this side, and says so to the client. */
+  failed(err: unknown, messageId: string, code: number | null): Frame {
+    this.log.error({ err, code }, 'monster frame failed');
+    return refusal(messageId, code, Status.Internal, 'internal error');
   }
 
   /** Whether an address names this server (its domain, with no prefix or a configured one). */
@@ -188,7 +202,8 @@ export class MonsterHandler {
     }
   }
 
-  private async dispatch(req: MonsterRequest, ctx: MonsterContext, raw: Frame): Promise<Frame> {
+  /** The answer, or null when it goes into `sink` later (a stored message's, after its commit). */
+  private async dispatch(req: MonsterRequest, ctx: MonsterContext, raw: Frame, sink: AnswerSink): Promise<Frame | null> {
     const { messageId, code } = req;
     const no = (status: number, reason: string) => refusal(messageId, code, status, reason);
     const { monster } = this.services;
@@ -217,7 +232,10 @@ export class MonsterHandler {
     if (!sender) return no(Status.Unauthenticated, 'sign in first: only 1000 is open to anonymous connections');
     // A stored message waits for its commit: it leaves this function at once, so that only
     // what it needs waits with it (at full load thousands wait at once).
-    if (req.code === 2001) return this.sendStored(req, sender, target!, ctx);
+    if (req.code === 2001) {
+      this.services.monster.send(sender, target!, messageId, req.text, ctx.session, new StoredAnswer(this, sink, messageId));
+      return null;
+    }
     const done = (fields?: Frame) => answer(messageId, code, Status.Done, fields);
     const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }, fields?: Frame) => (o.ok ? done(fields) : no(o.status, o.reason));
     const { calls, sessions } = this.services;
@@ -294,14 +312,27 @@ export class MonsterHandler {
       }
     }
   }
+}
 
-  /** 2001: stores the message, and answers once it is committed. */
-  private sendStored(req: { messageId: string; text: string }, sender: Account, target: AccountRecord, ctx: MonsterContext): Promise<Frame> {
-    const { messageId } = req;
-    return this.services.monster.send(sender, target, messageId, req.text, ctx.session, ctx.queued).then((sent) => {
-      if (!sent.ok) return refusal(messageId, 2001, sent.status, sent.reason);
-      const { message, seq } = sent.value;
-      return answer(messageId, 2001, Status.Done, { id: message.id, time: message.createdAt, ...(seq === null ? {} : { seq }) });
-    });
+/** Turns a stored message's outcome into its answer, when its commit has come. */
+class StoredAnswer implements SendReply {
+  constructor(
+    private readonly handler: MonsterHandler,
+    private readonly sink: AnswerSink,
+    private readonly messageId: string,
+  ) {}
+
+  queued(): void {
+    this.sink.queued();
+  }
+
+  done(sent: SendOutcome): void {
+    if (!sent.ok) return this.sink.answer(refusal(this.messageId, 2001, sent.status, sent.reason));
+    const { message, seq } = sent.value;
+    this.sink.answer(answer(this.messageId, 2001, Status.Done, { id: message.id, time: message.createdAt, ...(seq === null ? {} : { seq }) }));
+  }
+
+  failed(err: unknown): void {
+    this.sink.answer(this.handler.failed(err, this.messageId, 2001));
   }
 }

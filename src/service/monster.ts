@@ -9,7 +9,7 @@ import {
 } from '../domain/monster.js';
 import { admit, approve, decline, remove, request } from '../domain/relation.js';
 import type { Bus } from '../bus/bus.js';
-import type { AccountChanges, AccountRecord, Appended, Membership, Store } from '../store/store.js';
+import type { AccountChanges, AccountRecord, Appended, AppendWaiter, Membership, Store } from '../store/store.js';
 import { AccountCache } from './account-cache.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
@@ -50,6 +50,63 @@ export const ACTIVE_ROLES = ['owner', 'admin', 'member'] as const;
 const ACCOUNT_CHANGED = 'account-changed';
 /** Who of these are accounts of this server (remote ones have no sessions or inbox here). */
 const localOnly = (...accounts: Account[]) => accounts.filter((a) => !isRemoteAccount(a)).map((a) => a.id);
+
+/** A 1:1 message's inbox recipients (both people, where local), if the sender may send it. */
+function personRecipients(sender: Account, target: Account, friends: boolean): Outcome<string[]> {
+  if (target.id === sender.id) return failed(Status.BadRequest, 'cannot message oneself');
+  if (!friends) return failed(Status.Forbidden, 'not friends');
+  return success(localOnly(sender, target));
+}
+
+/** What a stored message's sender hears. */
+export type SendOutcome = Outcome<{ message: StoredMessage; seq: number | null }>;
+
+/** Told about a stored message: once it is in line for a commit, then how it went. Neither may throw. */
+export interface SendReply {
+  queued(): void;
+  done(outcome: SendOutcome): void;
+  /** The store failed; the message may not have been stored. */
+  failed(err: unknown): void;
+}
+
+/**
+ * What a stored message keeps while it waits for its commit, and what it does then: tells
+ * the recipients' sessions and answers the sender. One object instead of a chain of
+ * promises and closures, because at full load thousands wait at once, each long enough
+ * for the collector to copy and promote what it holds.
+ */
+class SentOnCommit implements AppendWaiter {
+  constructor(
+    private readonly bus: Bus,
+    private readonly sender: Account,
+    private readonly targetId: string,
+    private readonly text: string,
+    private readonly session: UserSession | null,
+    private readonly reply: SendReply,
+  ) {}
+
+  appended(appended: Appended): void {
+    this.sent(appended).then(
+      (outcome) => this.reply.done(outcome),
+      (err: unknown) => this.reply.failed(err),
+    );
+  }
+
+  failed(err: unknown): void {
+    this.reply.failed(err);
+  }
+
+  private async sent(appended: Appended): Promise<SendOutcome> {
+    if (appended.duplicate) {
+      const same = appended.message.target.id === this.targetId && appended.message.text === this.text;
+      return same ? success({ message: appended.message, seq: null }) : failed(Status.Conflict, 'messageId already used for another message');
+    }
+    const seq = appended.seqs.get(this.sender.id) ?? null;
+    if (seq !== null) this.session?.noteAnswered(seq);
+    await this.bus.publishInbox(appended.seqs, InboxKind.Message, appended.message, this.session?.id);
+    return success({ message: appended.message, seq });
+  }
+}
 
 /** A key naming one post to a group across servers, the same however often it is fanned out. */
 const postKey = (authorId: string, clientMessageId: string) => createHash('sha256').update(`${authorId}\n${clientMessageId}`).digest('hex').slice(0, 32);
@@ -183,58 +240,62 @@ export class MonsterService {
   /**
    * 2001: stores the message with an inbox entry for every recipient (the sender's other
    * devices included) and only then answers; a resent messageId is not stored twice.
+   * `reply` hears when the message is in line for a commit, and then the outcome.
    */
-  async send(
-    sender: Account, target: Account, messageId: string, text: string, session: UserSession | null, queued?: () => void,
-  ): Promise<Outcome<{ message: StoredMessage; seq: number | null }>> {
-    let recipients: string[];
+  send(sender: Account, target: Account, messageId: string, text: string, session: UserSession | null, reply: SendReply): void {
     const createdAt = Date.now();
-    if (isGroupLike(target)) {
-      const role = await this.store.roleOf(target.id, sender.id);
-      if (!canPost(target.kind as 2 | 3, role)) {
-        return failed(Status.Forbidden, role && role !== 'pending' ? 'only the owner and admins post in a channel' : 'not a member');
-      }
-      const remoteMembers = await this.remoteMembersOf(target);
-      const remoteIds = new Set(remoteMembers.map((m) => m.id));
-      recipients = (await this.store.memberIdsOf(target.id, ACTIVE_ROLES)).filter((id) => !remoteIds.has(id));
-      // Queued before the local commit, so a crash between the two cannot lose the remote
-      // copies; a resend queues it again and the remote servers drop the repeat.
-      if (remoteMembers.length) {
-        await this.remote?.fanOut(target, remoteMembers, {
-          code: 2010, messageId: postKey(sender.id, messageId), author: this.addressOf(sender), authorType: String(sender.kind),
-          authorName: sender.name, clientMessageId: messageId, text, time: createdAt,
-        });
-      }
-    } else {
-      if (target.id === sender.id) return failed(Status.BadRequest, 'cannot message oneself');
-      const friends = session ? session.friends.has(target.id) : (await this.store.relation(sender.id, target.id)).mine?.state === 'friend';
-      if (!friends) return failed(Status.Forbidden, 'not friends');
-      if (isRemoteAccount(target)) await this.remote?.forward(sender, target, { code: 2001, messageId, text });
-      recipients = localOnly(sender, target);
+    // The usual case is decided without waiting for anything: between two local people,
+    // from a session that knows its friends.
+    if (session && !isGroupLike(target) && !isRemoteAccount(target)) {
+      const recipients = personRecipients(sender, target, session.friends.has(target.id));
+      if (!recipients.ok) return reply.done(recipients);
+      return this.append(sender, target, messageId, text, createdAt, recipients.value, session, reply);
     }
-    const appending = this.store.appendMessage(
-      { messageId, sender: ref(sender), target: ref(target), conversation: conversationKey(sender.id, target.id, isGroupLike(target)), text, createdAt },
-      recipients,
+    this.recipientsOf(sender, target, messageId, text, createdAt, session).then(
+      (recipients) => (recipients.ok ? this.append(sender, target, messageId, text, createdAt, recipients.value, session, reply) : reply.done(recipients)),
+      (err: unknown) => reply.failed(err),
     );
-    // In line for the next commit: the connection may go on with its next message meanwhile.
-    queued?.();
-    // Not awaited here: this function's frame, with everything it read, would wait out the
-    // commit with it (thousands at once at full load); only what `sent` needs does.
-    return appending.then((appended) => this.sent(appended, sender, target.id, text, session));
   }
 
-  /** 2001, once committed: tells the recipients' sessions and says what the sender is answered. */
-  private async sent(
-    appended: Appended, sender: Account, targetId: string, text: string, session: UserSession | null,
-  ): Promise<Outcome<{ message: StoredMessage; seq: number | null }>> {
-    if (appended.duplicate) {
-      const same = appended.message.target.id === targetId && appended.message.text === text;
-      return same ? success({ message: appended.message, seq: null }) : failed(Status.Conflict, 'messageId already used for another message');
+  /** Who gets a message in their inbox, once the sender may send it; remote copies are queued first. */
+  private async recipientsOf(
+    sender: Account, target: Account, messageId: string, text: string, createdAt: number, session: UserSession | null,
+  ): Promise<Outcome<string[]>> {
+    if (!isGroupLike(target)) {
+      const friends = session ? session.friends.has(target.id) : (await this.store.relation(sender.id, target.id)).mine?.state === 'friend';
+      const recipients = personRecipients(sender, target, friends);
+      if (recipients.ok && isRemoteAccount(target)) await this.remote?.forward(sender, target, { code: 2001, messageId, text });
+      return recipients;
     }
-    const seq = appended.seqs.get(sender.id) ?? null;
-    if (seq !== null) session?.noteAnswered(seq);
-    await this.bus.publishInbox(appended.seqs, InboxKind.Message, appended.message, session?.id);
-    return success({ message: appended.message, seq });
+    const role = await this.store.roleOf(target.id, sender.id);
+    if (!canPost(target.kind as 2 | 3, role)) {
+      return failed(Status.Forbidden, role && role !== 'pending' ? 'only the owner and admins post in a channel' : 'not a member');
+    }
+    const remoteMembers = await this.remoteMembersOf(target);
+    const remoteIds = new Set(remoteMembers.map((m) => m.id));
+    const recipients = (await this.store.memberIdsOf(target.id, ACTIVE_ROLES)).filter((id) => !remoteIds.has(id));
+    // Queued before the local commit, so a crash between the two cannot lose the remote
+    // copies; a resend queues it again and the remote servers drop the repeat.
+    if (remoteMembers.length) {
+      await this.remote?.fanOut(target, remoteMembers, {
+        code: 2010, messageId: postKey(sender.id, messageId), author: this.addressOf(sender), authorType: String(sender.kind),
+        authorName: sender.name, clientMessageId: messageId, text, time: createdAt,
+      });
+    }
+    return success(recipients);
+  }
+
+  private append(
+    sender: Account, target: Account, messageId: string, text: string, createdAt: number, recipients: readonly string[],
+    session: UserSession | null, reply: SendReply,
+  ): void {
+    this.store.appendMessage(
+      { messageId, sender: ref(sender), target: ref(target), conversation: conversationKey(sender.id, target.id, isGroupLike(target)), text, createdAt },
+      recipients,
+      new SentOnCommit(this.bus, sender, target.id, text, session, reply),
+    );
+    // In line for the next commit: the connection may go on with its next message meanwhile.
+    reply.queued();
   }
 
   /** 2004: the sender recalls their message within the window; every recipient is told. */

@@ -3,7 +3,7 @@ import { InboxKind } from '../domain/message.js';
 import { ApplyType, Status } from '../domain/monster.js';
 import { admit, request } from '../domain/relation.js';
 import type { Bus } from '../bus/bus.js';
-import type { Store } from '../store/store.js';
+import { appendMessage, type Store } from '../store/store.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
 import { ACTIVE_ROLES, isGroupLike } from './monster.js';
@@ -79,7 +79,8 @@ export class RemoteEventService {
   /** A post of a remote group, for its members on this server. */
   async groupPost(group: Account, author: Account, members: Account[], clientMessageId: string, text: string, time: number): Promise<Outcome> {
     if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
-    const appended = await this.store.appendMessage(
+    const appended = await appendMessage(
+      this.store,
       { messageId: clientMessageId, sender: ref(author), target: ref(group), conversation: group.id, text, createdAt: time },
       await this.joined(group, members),
     );

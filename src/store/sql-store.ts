@@ -7,7 +7,7 @@ import { FederationStore } from './federation-store.js';
 import { migrationProvider } from './migrations.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 import type { AccountsTable, Database, RelationsTable } from './schema.js';
-import type { AccountChanges, AccountRecord, Appended, Membership, SessionStart, Store, TokenAccount } from './store.js';
+import type { AccountChanges, AccountRecord, Appended, AppendWaiter, Membership, SessionStart, Store, TokenAccount } from './store.js';
 
 /** The columns an Account is made of. */
 const ACCOUNT_FIELDS = ['id', 'account', 'kind', 'name', 'picture', 'sex', 'birthday', 'sign', 'mail', 'created_at', 'policy', 'public_fields'] as const;
@@ -52,8 +52,7 @@ const APPEND_BATCH = 2000;
 interface PendingAppend {
   message: NewMessage;
   recipients: readonly string[];
-  resolve: (appended: Appended) => void;
-  reject: (err: unknown) => void;
+  waiter: AppendWaiter;
 }
 
 type MessageRow = {
@@ -314,11 +313,9 @@ export class SqlStore implements Store {
   private readonly appendQueue: PendingAppend[] = [];
   private appending = false;
 
-  appendMessage(message: NewMessage, recipients: readonly string[]): Promise<Appended> {
-    return new Promise((resolve, reject) => {
-      this.appendQueue.push({ message, recipients, resolve, reject });
-      if (!this.appending) void this.drainAppends();
-    });
+  appendMessage(message: NewMessage, recipients: readonly string[], waiter: AppendWaiter): void {
+    this.appendQueue.push({ message, recipients, waiter });
+    if (!this.appending) void this.drainAppends();
   }
 
   /**
@@ -333,15 +330,17 @@ export class SqlStore implements Store {
         // Let sockets with data waiting queue their messages first, so batches fill under load.
         await new Promise((resolve) => setImmediate(resolve));
         const batch = this.appendQueue.splice(0, APPEND_BATCH);
+        let results: Appended[];
         try {
-          const results = await this.writeBatch(batch);
-          batch.forEach((item, i) => item.resolve(results[i]!));
+          results = await this.writeBatch(batch);
         } catch {
           // One bad message must not fail its neighbours: retry each on its own.
           for (const item of batch) {
-            await this.writeBatch([item]).then(([r]) => item.resolve(r!), item.reject);
+            await this.writeBatch([item]).then(([r]) => item.waiter.appended(r!), (err: unknown) => item.waiter.failed(err));
           }
+          continue;
         }
+        for (let i = 0; i < batch.length; i++) batch[i]!.waiter.appended(results[i]!);
       }
     } finally {
       this.appending = false;

@@ -1,11 +1,11 @@
 type Frame = Record<string, unknown>;
 
-/** An answer's place in line: done when its frame is, sent once every earlier one has left. */
-interface Slot {
-  done: boolean;
-  /** Null when there is nothing to send (the error handler itself failed). */
-  answer: Frame | null;
-  send: (answer: Frame) => void;
+/** Where a frame's answer goes when it may come later: a stored message's, after its commit. */
+export interface AnswerSink {
+  /** The frame is in line (a stored message is queued for a commit): the connection may go on. */
+  queued(): void;
+  /** The frame's answer; it also counts as in line. */
+  answer(frame: Frame): void;
 }
 
 /**
@@ -15,16 +15,22 @@ interface Slot {
  * other frame first waits until everything before it is answered, so it sees their effects.
  * At most `limit` answers wait at a time.
  *
- * The answers wait in a plain array rather than on a chain of promises: at thousands of
- * messages in flight, the chain's promises and closures were a large share of what the
- * collector had to copy.
+ * A waiting answer is one slot in a plain array, and the slot itself is what the frame's
+ * handler answers into: at thousands of messages in flight, a chain of promises and
+ * closures per message was a large share of what the collector had to copy.
  */
 export class AnswerPipeline {
   private readonly slots: Slot[] = [];
   /** Told when the last waiting answer has left. */
   private emptied: (() => void)[] = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    /** Sends an answer on the connection; a throw (the socket is gone) does not stop the line. */
+    private readonly send: (answer: Frame) => void,
+    /** The answer for a frame whose handler threw. */
+    private readonly failed: (err: unknown) => Frame,
+  ) {}
 
   /** A frame that must see everything before it: runs once every earlier answer has left. */
   async inOrder(work: () => Promise<unknown>): Promise<void> {
@@ -33,40 +39,29 @@ export class AnswerPipeline {
   }
 
   /**
-   * A frame whose answer may come later: resolves once `start` says it is in line (or has
-   * its answer); `send` gets the answer after every earlier one. A `start` that fails is
-   * answered by `failed`; the order of the others holds whatever happens to one of them.
+   * A frame whose answer may come later: `start` is handed the sink its answer goes into,
+   * and the returned promise resolves once the frame is in line (or answered). The answer
+   * leaves after every earlier one, whatever happens to the others.
    */
-  overlapping(
-    start: (inLine: () => void) => Promise<Frame>,
-    send: (answer: Frame) => void,
-    failed: (err: unknown) => Frame,
-  ): Promise<void> {
-    if (this.slots.length >= this.limit) return this.whenEmpty().then(() => this.overlapping(start, send, failed));
-    const slot: Slot = { done: false, answer: null, send };
-    this.slots.push(slot);
+  overlapping(start: (sink: AnswerSink) => void): Promise<void> {
+    if (this.slots.length >= this.limit) return this.whenEmpty().then(() => this.overlapping(start));
     return new Promise<void>((inLine) => {
-      let answered: Promise<Frame>;
+      const slot = new Slot(this, inLine);
+      this.slots.push(slot);
       try {
-        answered = start(inLine);
+        start(slot);
       } catch (err) {
-        answered = Promise.reject(err);
+        slot.answer(answerFor(this.failed, err));
       }
-      answered.then(
-        (answer) => this.fill(slot, answer, inLine),
-        (err) => this.fill(slot, answerFor(failed, err), inLine),
-      );
     });
   }
 
-  private fill(slot: Slot, answer: Frame | null, inLine: () => void): void {
-    slot.done = true;
-    slot.answer = answer;
-    inLine();
+  /** Sends every answer at the head of the line that is ready. */
+  flush(): void {
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const next = this.slots.shift()!;
       try {
-        if (next.answer) next.send(next.answer);
+        if (next.reply) this.send(next.reply);
       } catch {
         // The socket is gone; the answers behind it still leave in order.
       }
@@ -80,6 +75,33 @@ export class AnswerPipeline {
 
   private whenEmpty(): Promise<void> {
     return new Promise((resolve) => this.emptied.push(resolve));
+  }
+}
+
+/** An answer's place in line: done when its frame is, sent once every earlier one has left. */
+class Slot implements AnswerSink {
+  done = false;
+  /** Null when there is nothing to send (making the error answer itself failed). */
+  reply: Frame | null = null;
+
+  constructor(
+    private readonly pipeline: AnswerPipeline,
+    /** Cleared once called, so that it is not kept while the answer waits. */
+    private inLine: (() => void) | null,
+  ) {}
+
+  queued(): void {
+    const inLine = this.inLine;
+    this.inLine = null;
+    inLine?.();
+  }
+
+  answer(frame: Frame | null): void {
+    if (this.done) return;
+    this.done = true;
+    this.reply = frame;
+    this.queued();
+    this.pipeline.flush();
   }
 }
 

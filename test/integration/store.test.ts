@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountKind } from '../../src/domain/account.js';
 import { openStore } from '../../src/store/connect.js';
 import type { RelationPair, Transition } from '../../src/domain/relation.js';
-import type { AccountRecord, Store } from '../../src/store/store.js';
+import { appendMessage, type AccountRecord, type Store } from '../../src/store/store.js';
 import { randomHex128, tokenDigest } from '../../src/service/secrets.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
 
@@ -82,7 +82,7 @@ describe.each(backends)('store on %s', (backendName) => {
     await store.setMember(group.id, me.id, 'member', '');
     const ref = (p: AccountRecord) => ({ id: p.id, account: p.account, kind: p.kind });
     for (const text of ['a', 'b']) {
-      await store.appendMessage({ messageId: text, sender: ref(f1), target: ref(me), conversation: [f1.id, me.id].sort().join(':'), text, createdAt: Date.now() }, [f1.id, me.id]);
+      await appendMessage(store, { messageId: text, sender: ref(f1), target: ref(me), conversation: [f1.id, me.id].sort().join(':'), text, createdAt: Date.now() }, [f1.id, me.id]);
     }
     await store.markDelivered(new Map([[me.id, 1], [f1.id, 2]]));
     await store.markDelivered(new Map([[f1.id, 1]])); // never lowered
@@ -145,7 +145,7 @@ describe.each(backends)('group commit on %s', (backendName) => {
     const all = [...sends, sends[5]!, sends[7]!];
     const results = await Promise.all(
       all.map(({ from, to, messageId }) =>
-        store.appendMessage({ messageId, sender: ref(from), target: ref(to), conversation: [from.id, to.id].sort().join(':'), text: 'eA==', createdAt: Date.now() }, [from.id, to.id]),
+        appendMessage(store, { messageId, sender: ref(from), target: ref(to), conversation: [from.id, to.id].sort().join(':'), text: 'eA==', createdAt: Date.now() }, [from.id, to.id]),
       ),
     );
     expect(results.filter((r) => r.duplicate)).toHaveLength(2);
@@ -184,7 +184,7 @@ describe('the SQLite checkpointer', () => {
     const ref = (p: AccountRecord) => ({ id: p.id, account: p.account, kind: p.kind });
     // A few messages: far fewer pages than a connection's own checkpoint would wait for.
     for (const messageId of ['c1', 'c2', 'c3']) {
-      await store.appendMessage({ messageId, sender: ref(a), target: ref(b), conversation: [a.id, b.id].sort().join(':'), text: 'eA==', createdAt: Date.now() }, [a.id, b.id]);
+      await appendMessage(store, { messageId, sender: ref(a), target: ref(b), conversation: [a.id, b.id].sort().join(':'), text: 'eA==', createdAt: Date.now() }, [a.id, b.id]);
     }
     const query = "select count(*) as n from messages where client_message_id in ('c1', 'c2', 'c3')";
     // A generous deadline (the thread boots from the sources under a loaded test run): without

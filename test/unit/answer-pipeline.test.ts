@@ -1,72 +1,96 @@
 import { describe, expect, it } from 'vitest';
-import { AnswerPipeline } from '../../src/wire/answer-pipeline.js';
+import { AnswerPipeline, type AnswerSink } from '../../src/wire/answer-pipeline.js';
 
-/** A promise with its resolve and reject at hand. */
-function later<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
+type Frame = Record<string, unknown>;
+
+/** A pipeline whose sent answers (their `n`) are collected. */
+function pipelineWith(limit: number, failed: (err: unknown) => Frame = () => ({ n: 'error' }), send?: (a: Frame) => void) {
+  const sent: unknown[] = [];
+  const pipeline = new AnswerPipeline(limit, send ?? ((a) => sent.push(a.n)), failed);
+  return { pipeline, sent };
+}
+
+/** Starts an overlapping frame that says it is in line at once; its sink is kept for answering later. */
+async function queuedFrame(pipeline: AnswerPipeline): Promise<AnswerSink> {
+  let kept!: AnswerSink;
+  await pipeline.overlapping((sink) => {
+    kept = sink;
+    sink.queued();
+  });
+  return kept;
 }
 
 describe('AnswerPipeline', () => {
-  it('sends answers in arrival order, answers a failed frame with its error, and runs an ordinary frame only after them', async () => {
-    const pipeline = new AnswerPipeline(10);
-    const sent: unknown[] = [];
-    const send = (a: Record<string, unknown>) => sent.push(a.n);
-    const failed = () => ({ n: 'error' });
-    const first = later<Record<string, unknown>>();
-    const second = later<Record<string, unknown>>();
-    const third = later<Record<string, unknown>>();
-    // Each says it is in line at once; their answers come in another order.
-    await pipeline.overlapping((inLine) => (inLine(), first.promise), send, failed);
-    await pipeline.overlapping((inLine) => (inLine(), second.promise), send, failed);
-    await pipeline.overlapping((inLine) => (inLine(), third.promise), send, failed);
+  it('sends answers in arrival order, and runs an ordinary frame only after them', async () => {
+    const { pipeline, sent } = pipelineWith(10);
+    const first = await queuedFrame(pipeline);
+    const second = await queuedFrame(pipeline);
+    const third = await queuedFrame(pipeline);
     const ordinary = pipeline.inOrder(async () => void sent.push('ordinary'));
-    third.resolve({ n: 3 });
-    second.reject(new Error('store failed'));
+    third.answer({ n: 3 });
+    second.answer({ n: 2 });
     await new Promise((r) => setTimeout(r, 0));
     expect(sent).toEqual([]);
-    first.resolve({ n: 1 });
+    first.answer({ n: 1 });
     await ordinary;
-    expect(sent).toEqual([1, 'error', 3, 'ordinary']);
+    expect(sent).toEqual([1, 2, 3, 'ordinary']);
+  });
+
+  it('sends an answer once, however often it is given', async () => {
+    const { pipeline, sent } = pipelineWith(10);
+    const first = await queuedFrame(pipeline);
+    first.answer({ n: 1 });
+    first.answer({ n: 'again' });
+    await pipeline.overlapping((sink) => sink.answer({ n: 2 }));
+    expect(sent).toEqual([1, 2]);
+  });
+
+  it('counts an answer given without `queued` as in line', async () => {
+    const { pipeline, sent } = pipelineWith(10);
+    await pipeline.overlapping((sink) => void setTimeout(() => sink.answer({ n: 1 }), 1));
+    expect(sent).toEqual([1]);
   });
 
   it('keeps going after a send that throws', async () => {
-    const pipeline = new AnswerPipeline(10);
     const sent: unknown[] = [];
-    await pipeline.overlapping(async () => ({ n: 1 }), () => {
-      throw new Error('socket gone');
+    const pipeline = new AnswerPipeline(10, (a) => {
+      if (a.n === 1) throw new Error('socket gone');
+      sent.push(a.n);
     }, () => ({}));
-    await pipeline.overlapping(async () => ({ n: 2 }), (a) => sent.push(a.n), () => ({}));
+    await pipeline.overlapping((sink) => sink.answer({ n: 1 }));
+    await pipeline.overlapping((sink) => sink.answer({ n: 2 }));
     await pipeline.inOrder(async () => void sent.push('next'));
     expect(sent).toEqual([2, 'next']);
   });
 
-  it('keeps the line moving when a frame fails and so does making its error answer, or when start throws', async () => {
-    const pipeline = new AnswerPipeline(10);
-    const sent: unknown[] = [];
-    const send = (a: Record<string, unknown>) => sent.push(a.n);
-    await pipeline.overlapping(async () => Promise.reject(new Error('store failed')), send, () => {
-      throw new Error('the logger failed too');
+  it('answers a start that throws with its error answer, and keeps the line moving when making that answer throws too', async () => {
+    let failures = 0;
+    const { pipeline, sent } = pipelineWith(10, () => {
+      if (++failures === 1) throw new Error('the logger failed too');
+      return { n: 'error' };
     });
     await pipeline.overlapping(() => {
-      throw new Error('thrown before any promise');
-    }, send, () => ({ n: 'error' }));
-    await pipeline.overlapping(async () => ({ n: 3 }), send, () => ({}));
+      throw new Error('thrown before any answer');
+    });
+    await pipeline.overlapping(() => {
+      throw new Error('thrown again');
+    });
+    await pipeline.overlapping((sink) => sink.answer({ n: 3 }));
     await pipeline.inOrder(async () => void sent.push('next'));
     expect(sent).toEqual(['error', 3, 'next']);
   });
 
   it('makes a connection with too many answers waiting wait before starting another', async () => {
-    const pipeline = new AnswerPipeline(1);
-    const first = later<Record<string, unknown>>();
-    await pipeline.overlapping((inLine) => (inLine(), first.promise), () => {}, () => ({}));
+    const { pipeline } = pipelineWith(1);
+    const first = await queuedFrame(pipeline);
     let started = false;
-    const second = pipeline.overlapping(async (inLine) => ((started = true), inLine(), {}), () => {}, () => ({}));
+    const second = pipeline.overlapping((sink) => {
+      started = true;
+      sink.answer({});
+    });
     await new Promise((r) => setTimeout(r, 0));
     expect(started).toBe(false);
-    first.resolve({});
+    first.answer({});
     await second;
     expect(started).toBe(true);
   });
