@@ -30,7 +30,8 @@ export const MonsterCode = {
   Members: 3106,
 } as const;
 export type MonsterCode = (typeof MonsterCode)[keyof typeof MonsterCode];
-export const isMonsterCode = (n: number): n is MonsterCode => (Object.values(MonsterCode) as number[]).includes(n);
+const MONSTER_CODES: ReadonlySet<number> = new Set(Object.values(MonsterCode));
+export const isMonsterCode = (n: number): n is MonsterCode => MONSTER_CODES.has(n);
 
 /** statusCode values. The seed shows 100 (an answer with content) and 200 (done). */
 export const Status = {

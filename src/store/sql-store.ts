@@ -360,7 +360,7 @@ export class SqlStore implements Store {
       );
       const earlier = await messagesByIds(conn, results.filter((r) => r.duplicate).map((r) => r.id));
       return results.map((r, i) => ({
-        message: r.duplicate ? earlier.get(r.id)! : { ...batch[i]!.message, id: r.id, recalledAt: null },
+        message: r.duplicate ? earlier.get(r.id)! : storedAs(batch[i]!.message, r.id),
         seqs: r.seqs,
         duplicate: r.duplicate,
       }));
@@ -401,7 +401,7 @@ export class SqlStore implements Store {
     const appended = new Map<string, Appended>();
     fresh.forEach((item, i) => {
       const k = key(item.message.sender.id, item.message.messageId);
-      const message: StoredMessage = { ...item.message, id: ids.get(k)!, recalledAt: null };
+      const message = storedAs(item.message, ids.get(k)!);
       stored.set(k, message);
       appended.set(k, { message, seqs: seqsOf[i]!, duplicate: false });
     });
@@ -549,6 +549,11 @@ async function writeEdge(trx: Transaction<Database>, owner: string, peer: string
       oc.columns(['owner_id', 'peer_id']).doUpdateSet({ state: edge.state, alias: edge.alias, note: edge.note, updated_at: now }),
     )
     .execute();
+}
+
+/** A new message as stored under its row id (spelled out: a spread per message cost more, at every commit). */
+function storedAs(m: NewMessage, id: number): StoredMessage {
+  return { id, messageId: m.messageId, sender: m.sender, target: m.target, conversation: m.conversation, text: m.text, createdAt: m.createdAt, recalledAt: null };
 }
 
 function selectMessages(db: Kysely<Database> | Transaction<Database>) {
