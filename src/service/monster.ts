@@ -251,10 +251,9 @@ export class MonsterService {
       if (!recipients.ok) return reply.done(recipients);
       return this.append(sender, target, messageId, text, createdAt, recipients.value, session, reply);
     }
-    this.recipientsOf(sender, target, messageId, text, createdAt, session).then(
-      (recipients) => (recipients.ok ? this.append(sender, target, messageId, text, createdAt, recipients.value, session, reply) : reply.done(recipients)),
-      (err: unknown) => reply.failed(err),
-    );
+    this.recipientsOf(sender, target, messageId, text, createdAt, session)
+      .then((recipients) => (recipients.ok ? this.append(sender, target, messageId, text, createdAt, recipients.value, session, reply) : reply.done(recipients)))
+      .catch((err: unknown) => reply.failed(err));
   }
 
   /** Who gets a message in their inbox, once the sender may send it; remote copies are queued first. */
