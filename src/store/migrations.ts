@@ -1,4 +1,5 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { conversationIndexKey } from './conversation-key.js';
 
 /**
  * Schema migrations, applied in name order at start-up. Never edit one that has shipped:
@@ -157,6 +158,19 @@ function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
         .addColumn('holder', 'varchar(64)', (c) => c.notNull())
         .addColumn('until', 'bigint', (c) => c.notNull())
         .execute();
+    },
+  },
+  '0004_conversation_index_key': {
+    async up(db: Kysely<any>) {
+      // Conversations are indexed by an integer digest of their key instead of the key's
+      // text (see conversation-key.ts); existing messages get theirs one conversation at a time.
+      await db.schema.alterTable('messages').addColumn('conversation_key', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      const conversations = await db.selectFrom('messages').select('conversation').distinct().execute();
+      for (const { conversation } of conversations as { conversation: string }[]) {
+        await db.updateTable('messages').set({ conversation_key: conversationIndexKey(conversation) }).where('conversation', '=', conversation).execute();
+      }
+      await db.schema.createIndex('messages_conversation_key').on('messages').columns(['conversation_key', 'id']).execute();
+      await db.schema.dropIndex('messages_conversation').execute();
     },
   },
   };

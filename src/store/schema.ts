@@ -49,6 +49,8 @@ export interface MessagesTable {
   sender_id: string;
   target_id: string;
   conversation: string;
+  /** `conversationIndexKey(conversation)`: what the conversation index holds. */
+  conversation_key: number;
   client_message_id: string;
   text: string;
   created_at: number;

@@ -3,6 +3,7 @@ import type { Account, AccountKind } from '../domain/account.js';
 import type { InboxEntry, InboxKind, NewMessage, StoredMessage } from '../domain/message.js';
 import type { InfoTitle, JoinPolicy, Role } from '../domain/monster.js';
 import type { Edge, RelationPair } from '../domain/relation.js';
+import { conversationIndexKey } from './conversation-key.js';
 import { FederationStore } from './federation-store.js';
 import { migrationProvider } from './migrations.js';
 import type { SqliteWriter } from './sqlite-writer.js';
@@ -388,7 +389,7 @@ export class SqlStore implements Store {
       const inserted = await trx
         .insertInto('messages')
         .values(fresh.slice(i, i + INSERT_CHUNK).map(({ message: m }) => ({
-          sender_id: m.sender.id, target_id: m.target.id, conversation: m.conversation, client_message_id: m.messageId,
+          sender_id: m.sender.id, target_id: m.target.id, conversation: m.conversation, conversation_key: conversationIndexKey(m.conversation), client_message_id: m.messageId,
           text: m.text, created_at: m.createdAt, recalled_at: null,
         })))
         .returning(['id', 'sender_id', 'client_message_id'])
@@ -429,7 +430,8 @@ export class SqlStore implements Store {
   }
 
   async history(conversation: string, beforeId: number | null, limit: number): Promise<StoredMessage[]> {
-    let query = selectMessages(this.db).where('m.conversation', '=', conversation);
+    // The index narrows to the conversation's integer; the text rules out another that shares it.
+    let query = selectMessages(this.db).where('m.conversation_key', '=', conversationIndexKey(conversation)).where('m.conversation', '=', conversation);
     if (beforeId !== null) query = query.where('m.id', '<', beforeId);
     const rows = await query.orderBy('m.id', 'desc').limit(limit).execute();
     return (rows as MessageRow[]).map(toMessage).reverse();
