@@ -61,7 +61,7 @@ function personRecipients(sender: Account, target: Account, friends: boolean): O
 /** What a stored message's sender hears. */
 export type SendOutcome = Outcome<{ message: StoredMessage; seq: number | null }>;
 
-/** Told about a stored message: once it is in line for a commit, then how it went. Neither may throw. */
+/** Told about a stored message: once it is in line for a commit, then how it went. None of these may throw. */
 export interface SendReply {
   queued(): void;
   done(outcome: SendOutcome): void;
