@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeText } from '../../client/monster.js';
-import { availableBackends } from '../support/backends.js';
+import { availableBackends, createBackend } from '../support/backends.js';
 import { befriendByMonster } from '../support/cluster.js';
-import { registerAndLogin, serverForSuite } from '../support/server.js';
+import { registerAndLogin, serverForSuite, startServer } from '../support/server.js';
 
 const backends = await availableBackends();
 
@@ -32,5 +32,33 @@ describe.each(backends)('stored messages of one connection sharing commits, on %
     expect(await recall).toMatchObject({ statusCode: '200' });
     expect(((await history).messages as { messageId: string }[]).map((m) => m.messageId)).toEqual(ids);
     await Promise.all([alice.session.close(), bob.session.close()]);
+  });
+});
+
+describe('stored messages of one connection when the store fails', () => {
+  it('are each answered 500 in the order sent, and the connection goes on with its next frame', async () => {
+    const backend = await createBackend('sqlite');
+    const server = await startServer(backend);
+    try {
+      const alice = await registerAndLogin(server);
+      const bob = await registerAndLogin(server);
+      await befriendByMonster(alice, bob);
+      const to = `@${bob.account}:localhost`;
+      expect(await alice.session.request({ code: '2001', to, text: encodeText('before'), messageId: 'f-0' })).toMatchObject({ statusCode: '200' });
+      await server.monami.store.close();
+      const answered: string[] = [];
+      alice.session.onFrame((f) => f.code === '2001' && answered.push(String(f.messageId)));
+      const ids = ['f-1', 'f-2', 'f-3', 'f-4'];
+      const sent = ids.map((messageId) => alice.session.request({ code: '2001', to, text: encodeText(messageId), messageId }));
+      // A live dialogue needs no store: it is answered once the stored messages before it are.
+      const dialogue = alice.session.send(bob.auth.id, 'still here', 'd-1');
+      expect((await Promise.all(sent)).map((r) => r.statusCode)).toEqual(['500', '500', '500', '500']);
+      expect(answered).toEqual(ids);
+      expect(await dialogue).toMatchObject({ code: 200, id: 'd-1' });
+      await Promise.all([alice.session.close(), bob.session.close()]);
+    } finally {
+      await server.close().catch(() => {});
+      await backend.drop();
+    }
   });
 });
