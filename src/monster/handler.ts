@@ -111,6 +111,13 @@ export class MonsterHandler {
     }
   }
 
+  /** `resolve` without waiting, for a local account at hand (most frames); null otherwise. */
+  private resolveAtHand(address: string): { account: AccountRecord } | null {
+    const place = this.placeOf(address);
+    const account = place.kind === 'local' ? this.services.monster.cachedAccountByName(place.name) : undefined;
+    return account ? { account } : null;
+  }
+
   /**
    * What an address names as far as the address itself tells. Nearly every frame names one,
    * and parsing it was a tenth of what a stored message allocated: valid ones are kept.
@@ -210,15 +217,17 @@ export class MonsterHandler {
 
     // The endpoint's account is read again for each frame (from the cache): it may have
     // changed, or been deleted, since the connection opened.
-    let target: AccountRecord | null = ctx.endpoint ? await monster.accountByName(ctx.endpoint.account) : null;
+    let target: AccountRecord | null = ctx.endpoint
+      ? (monster.cachedAccountByName(ctx.endpoint.account) ?? (await monster.accountByName(ctx.endpoint.account)))
+      : null;
     if (ctx.endpoint && !target) return no(Status.NotFound, 'no such account');
     if (ctx.endpoint && req.to) {
-      const named = await this.resolve(req.to);
+      const named = this.resolveAtHand(req.to) ?? (await this.resolve(req.to));
       if (!('account' in named) || named.account.id !== ctx.endpoint.id) return no(Status.BadRequest, 'to names another account than this endpoint');
     }
     if (!target && !UNTARGETED.has(code)) {
       if (!req.to) return no(Status.BadRequest, 'to missing');
-      const resolved = await this.resolve(req.to);
+      const resolved = this.resolveAtHand(req.to) ?? (await this.resolve(req.to));
       if (!('account' in resolved)) return no(resolved.status, resolved.reason);
       target = resolved.account;
     }

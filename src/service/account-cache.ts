@@ -13,10 +13,16 @@ export class AccountCache {
     private readonly maxEntries = 50_000,
   ) {}
 
-  async get(name: string, load: (name: string) => Promise<AccountRecord | null>): Promise<AccountRecord | null> {
-    const now = Date.now();
+  /** A fresh entry at hand, without waiting; undefined when `get` would have to load it. */
+  peek(name: string): AccountRecord | undefined {
     const hit = this.entries.get(name);
-    if (hit && hit.expires > now) return hit.account;
+    return hit && hit.expires > Date.now() ? hit.account : undefined;
+  }
+
+  async get(name: string, load: (name: string) => Promise<AccountRecord | null>): Promise<AccountRecord | null> {
+    const hit = this.peek(name);
+    if (hit) return hit;
+    const now = Date.now();
     const account = await load(name);
     if (account) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);

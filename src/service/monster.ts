@@ -137,6 +137,15 @@ export class MonsterService {
   }
 
   /** A local account by name (remote accounts, named by address, are never found here). */
+  /**
+   * The account of a name when it is at hand (recently read), without waiting; undefined
+   * when `accountByName` must read it. Nearly every frame names one, and awaiting a cache hit
+   * still cost each frame a chain of promises.
+   */
+  cachedAccountByName(name: string): AccountRecord | undefined {
+    return this.cache.peek(normaliseAccountName(name));
+  }
+
   accountByName(name: string): Promise<AccountRecord | null> {
     const account = normaliseAccountName(name);
     if (!isValidAccountName(account)) return Promise.resolve(null);

@@ -28,6 +28,18 @@ describe('AccountCache', () => {
     expect(loads).toBe(5);
   });
 
+  it('hands over a fresh entry without waiting, and nothing it would have to load', async () => {
+    const cache = new AccountCache(50, 10);
+    expect(cache.peek('a')).toBeUndefined();
+    await cache.get('a', async (name) => account(name, 7));
+    expect(cache.peek('a')?.name).toBe('v7');
+    cache.forget('a');
+    expect(cache.peek('a')).toBeUndefined();
+    await cache.get('a', async (name) => account(name, 8));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(cache.peek('a')).toBeUndefined();
+  });
+
   it('stays within its size bound', async () => {
     const cache = new AccountCache(10_000, 3);
     let loads = 0;
