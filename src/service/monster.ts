@@ -86,10 +86,11 @@ class SentOnCommit implements AppendWaiter {
   ) {}
 
   appended(appended: Appended): void {
-    this.sent(appended).then(
-      (outcome) => this.reply.done(outcome),
-      (err: unknown) => this.reply.failed(err),
-    );
+    // `catch` after `then`: a reply that threw must not become an unhandled rejection (the
+    // process's end); the sink answers once, so a second word is ignored.
+    this.sent(appended)
+      .then((outcome) => this.reply.done(outcome))
+      .catch((err: unknown) => this.reply.failed(err));
   }
 
   failed(err: unknown): void {

@@ -62,3 +62,35 @@ describe('stored messages of one connection when the store fails', () => {
     }
   });
 });
+
+describe('a stored message whose reply throws', () => {
+  it('is still stored, and the reply hears of the failure instead of the process an unhandled rejection', async () => {
+    const backend = await createBackend('sqlite');
+    const server = await startServer(backend);
+    try {
+      const alice = await registerAndLogin(server);
+      const bob = await registerAndLogin(server);
+      await befriendByMonster(alice, bob);
+      const { monster } = server.monami.services;
+      const [from, to] = await Promise.all([monster.accountByName(alice.account), monster.accountByName(bob.account)]);
+      const heard = await new Promise<{ done: number; failed: unknown }>((resolve) => {
+        let done = 0;
+        monster.send(from!, to!, 'throwing-reply', encodeText('kept'), null, {
+          queued: () => {},
+          done: () => {
+            done++;
+            throw new Error('the reply failed');
+          },
+          failed: (err) => resolve({ done, failed: err }),
+        });
+      });
+      expect(heard).toMatchObject({ done: 1, failed: { message: 'the reply failed' } });
+      const history = await bob.session.request({ code: '3002', to: `@${alice.account}:localhost` });
+      expect((history.messages as { messageId: string }[]).map((m) => m.messageId)).toEqual(['throwing-reply']);
+      await Promise.all([alice.session.close(), bob.session.close()]);
+    } finally {
+      await server.close().catch(() => {});
+      await backend.drop();
+    }
+  });
+});
