@@ -73,10 +73,11 @@ export class MonsterHandler {
       const messageId = typeof raw.messageId === 'string' ? raw.messageId : '';
       return sink.answer(err instanceof FrameError ? refusal(err.messageId, err.code, err.status, err.message) : this.failed(err, messageId, null));
     }
-    this.dispatch(request, ctx, raw, sink).then(
-      (answer) => answer && sink.answer(answer),
-      (err: unknown) => sink.answer(this.failed(err, request.messageId, request.code)),
-    );
+    // A sink that throws on the answer hears of the failure too (it answers once), rather
+    // than leaving an unhandled rejection.
+    this.dispatch(request, ctx, raw, sink)
+      .then((answer) => answer && sink.answer(answer))
+      .catch((err: unknown) => sink.answer(this.failed(err, request.messageId, request.code)));
   }
 
   /** Logs a frame that failed on this side, and says so to the client. */
