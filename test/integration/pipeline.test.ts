@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeText } from '../../client/monster.js';
 import { availableBackends, createBackend } from '../support/backends.js';
 import { befriendByMonster } from '../support/cluster.js';
-import { registerAndLogin, serverForSuite, startServer } from '../support/server.js';
+import { registerAndLogin, serverForSuite, startServer, type TestServer, type User } from '../support/server.js';
 
 const backends = await availableBackends();
 
@@ -35,14 +35,25 @@ describe.each(backends)('stored messages of one connection sharing commits, on %
   });
 });
 
+/** Two friends on a server of their own (on SQLite), whose store a test may close; torn down after `test`. */
+async function withFriendsOnOwnServer(test: (server: TestServer, alice: User, bob: User) => Promise<void>): Promise<void> {
+  const backend = await createBackend('sqlite');
+  const server = await startServer(backend);
+  try {
+    const alice = await registerAndLogin(server);
+    const bob = await registerAndLogin(server);
+    await befriendByMonster(alice, bob);
+    await test(server, alice, bob);
+    await Promise.all([alice.session.close(), bob.session.close()]);
+  } finally {
+    await server.close().catch(() => {});
+    await backend.drop();
+  }
+}
+
 describe('stored messages of one connection when the store fails', () => {
-  it('are each answered 500 in the order sent, and the connection goes on with its next frame', async () => {
-    const backend = await createBackend('sqlite');
-    const server = await startServer(backend);
-    try {
-      const alice = await registerAndLogin(server);
-      const bob = await registerAndLogin(server);
-      await befriendByMonster(alice, bob);
+  it('are each answered 500 in the order sent, and the connection goes on with its next frame', () =>
+    withFriendsOnOwnServer(async (server, alice, bob) => {
       const to = `@${bob.account}:localhost`;
       expect(await alice.session.request({ code: '2001', to, text: encodeText('before'), messageId: 'f-0' })).toMatchObject({ statusCode: '200' });
       await server.monami.store.close();
@@ -55,22 +66,12 @@ describe('stored messages of one connection when the store fails', () => {
       expect((await Promise.all(sent)).map((r) => r.statusCode)).toEqual(['500', '500', '500', '500']);
       expect(answered).toEqual(ids);
       expect(await dialogue).toMatchObject({ code: 200, id: 'd-1' });
-      await Promise.all([alice.session.close(), bob.session.close()]);
-    } finally {
-      await server.close().catch(() => {});
-      await backend.drop();
-    }
-  });
+    }));
 });
 
 describe('a stored message whose reply throws', () => {
-  it('is still stored, and the reply hears of the failure instead of the process an unhandled rejection', async () => {
-    const backend = await createBackend('sqlite');
-    const server = await startServer(backend);
-    try {
-      const alice = await registerAndLogin(server);
-      const bob = await registerAndLogin(server);
-      await befriendByMonster(alice, bob);
+  it('is still stored, and the reply hears of the failure instead of the process an unhandled rejection', () =>
+    withFriendsOnOwnServer(async (server, alice, bob) => {
       const { monster } = server.monami.services;
       const [from, to] = await Promise.all([monster.accountByName(alice.account), monster.accountByName(bob.account)]);
       const heard = await new Promise<{ done: number; failed: unknown }>((resolve) => {
@@ -87,10 +88,5 @@ describe('a stored message whose reply throws', () => {
       expect(heard).toMatchObject({ done: 1, failed: { message: 'the reply failed' } });
       const history = await bob.session.request({ code: '3002', to: `@${alice.account}:localhost` });
       expect((history.messages as { messageId: string }[]).map((m) => m.messageId)).toEqual(['throwing-reply']);
-      await Promise.all([alice.session.close(), bob.session.close()]);
-    } finally {
-      await server.close().catch(() => {});
-      await backend.drop();
-    }
-  });
+    }));
 });
