@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { nowMicros, readStamp, stamp, Tally } from './accounting.js';
+import { probeLogin } from './login-probe.js';
 
 /**
  * A load-generating process. The parent sends it connections to open and a workload; it
@@ -143,14 +144,12 @@ async function logins(cmd: Extract<DriverCommand, { type: 'logins' }>) {
   let completed = 0;
   let failed = 0;
   let next = 0;
+  const targets = cmd.urls.map((u) => new URL(u));
   const worker = async () => {
     while (Date.now() < deadline) {
-      const url = cmd.urls[next++ % cmd.urls.length]!;
-      const conn = await open({ url, index: -1, to: null });
-      if (conn) {
-        completed++;
-        conn.socket.close();
-      } else failed++;
+      const outcome = await probeLogin(targets[next++ % targets.length]!);
+      if (outcome === 'ok') completed++;
+      else failed++;
     }
   };
   await Promise.all(Array.from({ length: cmd.concurrency }, worker));
