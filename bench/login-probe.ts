@@ -49,7 +49,8 @@ export function readFrame(data: Buffer): { opcode: number; payload: Buffer; size
 }
 
 /**
- * Opens a login socket to `url` (ws://host:port/path?query), reads the first frame and
+ * Opens a login socket to `url` (ws://host:port/path?query; plain TCP only, the bench
+ * refuses a TLS address for this scenario), reads the first frame and
  * closes: 'ok' when it answered code 200, 'refused' for any other answer, 'failed' when
  * the handshake or the connection failed.
  */
@@ -58,7 +59,7 @@ export function probeLogin(url: URL): Promise<ProbeOutcome> {
     let outcome: ProbeOutcome | null = null;
     let received: Buffer = Buffer.alloc(0);
     let upgraded = false;
-    const socket = net.connect(Number(url.port), url.hostname);
+    const socket = net.connect(Number(url.port || 80), url.hostname);
     socket.setNoDelay(true);
     // A server that never answers or never closes must not hold a worker past the run.
     socket.setTimeout(PROBE_TIMEOUT_MS, () => socket.destroy());

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { benchCommand } from '../../bench/cli.js';
 import { probeLogin, readFrame } from '../../bench/login-probe.js';
 import { registerAndLogin, serverForSuite } from '../support/server.js';
 
@@ -53,6 +54,11 @@ describe('the login scenario’s probe', () => {
       await stop();
     }
     expect(await probeLogin(new URL(`ws://127.0.0.1:${port}/im/login`))).toBe('failed');
+  });
+
+  it('is not given a TLS address, which it does not speak', async () => {
+    const run = benchCommand().parseAsync(['node', 'bench', '--scenario', 'login', '--url', 'https://127.0.0.1:1']);
+    await expect(run).rejects.toThrow(/plain ws:\/\//);
   });
 
   it('reads a frame only once all of it is there, whatever its length form', () => {
