@@ -56,6 +56,17 @@ describe('the benchmark’s accounting', () => {
     expect(result.store).toBe('sqlite');
   });
 
+  it('counts token and password logins on monami, and bare connections on the floor, without errors', async () => {
+    const result = await runBench(options({ scenario: 'login', users: 2, duration: 2 }), quiet);
+    const [monami, floor] = result.results;
+    expect(monami!.errors).toBe(0);
+    expect(monami!.logins?.tokenPerSecond).toBeGreaterThan(0);
+    expect(monami!.logins?.passwordPerSecond).toBeGreaterThan(0);
+    expect(monami!.logins?.scryptLog2N).toBe(15);
+    expect(floor!.errors).toBe(0);
+    expect(floor!.throughput).toBeGreaterThan(0);
+  });
+
   it('runs several rounds on the same processes, each with its own floor run, and shows the median one', async () => {
     const result = await runBench(options({ scenario: 'stored', users: 6, messages: 5, rounds: 3 }), quiet);
     expect(result.rounds).toHaveLength(3);
