@@ -255,7 +255,10 @@ async function measureLogins(t: Target, users: BenchUser[], url: string, opts: B
       const urls = users.map((u) => (how === 'connect' ? `${wsUrl(url)}/?id=${u.account}` : loginUrl(url, u, how)));
       const parts = drivers.split(urls);
       const cpu0 = targetCpuMs(t);
-      const done = await Promise.all(parts.map((part, i) => drivers.ask(drivers.nth(i), { type: 'logins', urls: part, concurrency: 16, durationMs: (opts.duration * 1000) / 2 }, 'logins-done')));
+      // With fewer accounts than drivers, some drivers have none to log in: they sit it out.
+      const done = await Promise.all(
+        parts.flatMap((part, i) => (part.length ? [drivers.ask(drivers.nth(i), { type: 'logins', urls: part, concurrency: 16, durationMs: (opts.duration * 1000) / 2 }, 'logins-done')] : [])),
+      );
       const cpu1 = targetCpuMs(t);
       const wall = Math.max(...done.map((d) => d.wallMs));
       const completed = done.reduce((n, d) => n + d.completed, 0);

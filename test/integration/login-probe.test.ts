@@ -61,6 +61,10 @@ describe('the login scenario’s probe', () => {
     await expect(run).rejects.toThrow(/plain ws:\/\//);
   });
 
+  it('is not run without an account to log in', async () => {
+    await expect(benchCommand().parseAsync(['node', 'bench', '--scenario', 'login', '--users', '0'])).rejects.toThrow(/at least 1/);
+  });
+
   it('reads a frame only once all of it is there, whatever its length form', () => {
     const text = (payload: Buffer) => {
       const head = payload.length < 126 ? Buffer.from([0x81, payload.length])
