@@ -137,7 +137,6 @@ export class MonsterService {
     await this.bus.broadcast(ACCOUNT_CHANGED, name);
   }
 
-  /** A local account by name (remote accounts, named by address, are never found here). */
   /**
    * The account of a name when it is at hand (recently read), without waiting; undefined
    * when `accountByName` must read it. Nearly every frame names one, and awaiting a cache hit
@@ -147,6 +146,7 @@ export class MonsterService {
     return this.cache.peek(normaliseAccountName(name));
   }
 
+  /** A local account by name (remote accounts, named by address, are never found here). */
   accountByName(name: string): Promise<AccountRecord | null> {
     const account = normaliseAccountName(name);
     if (!isValidAccountName(account)) return Promise.resolve(null);
