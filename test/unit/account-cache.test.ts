@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccountCache } from '../../src/service/account-cache.js';
 import type { AccountRecord } from '../../src/store/store.js';
 
 const account = (name: string, n: number) => ({ account: name, name: `v${n}` }) as unknown as AccountRecord;
 
 describe('AccountCache', () => {
+  // Expiry reads Date.now(): the tests move that clock instead of waiting for it.
+  beforeEach(() => vi.useFakeTimers({ toFake: ['Date'] }));
+  afterEach(() => vi.useRealTimers());
+  const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
   it('serves repeats from memory, reloads after forget or expiry, never caches a miss', async () => {
     let loads = 0;
     let version = 0;
@@ -22,7 +27,7 @@ describe('AccountCache', () => {
     expect(await cache.get('a', load)).toBeNull();
     exists = true;
     expect((await cache.get('a', load))?.name).toBe('v1');
-    await new Promise((r) => setTimeout(r, 60));
+    later(50);
     version = 2;
     expect((await cache.get('a', load))?.name).toBe('v2');
     expect(loads).toBe(5);
@@ -36,7 +41,9 @@ describe('AccountCache', () => {
     cache.forget('a');
     expect(cache.peek('a')).toBeUndefined();
     await cache.get('a', async (name) => account(name, 8));
-    await new Promise((r) => setTimeout(r, 60));
+    later(49);
+    expect(cache.peek('a')?.name).toBe('v8');
+    later(1);
     expect(cache.peek('a')).toBeUndefined();
   });
 
