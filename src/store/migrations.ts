@@ -5,6 +5,9 @@ import { conversationIndexKey } from './conversation-key.js';
  * Schema migrations, applied in name order at start-up. Never edit one that has shipped:
  * add a new one. Timestamps are epoch milliseconds in bigint columns.
  */
+/** How many conversations migration 0004 reads at a time. */
+const CONVERSATIONS_PER_PAGE = 1000;
+
 function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
   '0001_accounts_tokens_relations': {
@@ -165,9 +168,21 @@ function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
       // Conversations are indexed by an integer digest of their key instead of the key's
       // text (see conversation-key.ts); existing messages get theirs one conversation at a time.
       await db.schema.alterTable('messages').addColumn('conversation_key', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-      const conversations = await db.selectFrom('messages').select('conversation').distinct().execute();
-      for (const { conversation } of conversations as { conversation: string }[]) {
-        await db.updateTable('messages').set({ conversation_key: conversationIndexKey(conversation) }).where('conversation', '=', conversation).execute();
+      // A page of conversations at a time, so that a large database is not read into memory at once.
+      for (let after = ''; ; ) {
+        const page = (await db
+          .selectFrom('messages')
+          .select('conversation')
+          .distinct()
+          .where('conversation', '>', after)
+          .orderBy('conversation')
+          .limit(CONVERSATIONS_PER_PAGE)
+          .execute()) as { conversation: string }[];
+        for (const { conversation } of page) {
+          await db.updateTable('messages').set({ conversation_key: conversationIndexKey(conversation) }).where('conversation', '=', conversation).execute();
+        }
+        if (page.length < CONVERSATIONS_PER_PAGE) break;
+        after = page[page.length - 1]!.conversation;
       }
       await db.schema.createIndex('messages_conversation_key').on('messages').columns(['conversation_key', 'id']).execute();
       await db.schema.dropIndex('messages_conversation').execute();

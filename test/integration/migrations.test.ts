@@ -18,6 +18,22 @@ function connect(backend: Backend): Kysely<any> {
     : new Kysely({ dialect: new SqliteDialect({ database: new SQLite(path.join(backend.dataDir, 'monami.sqlite')) }) });
 }
 
+/** A database as the release before the conversation index key left it, with these accounts. */
+async function databaseBeforeMigration(backend: Backend, accounts: readonly string[]): Promise<Kysely<any>> {
+  const db = connect(backend);
+  const migrated = await new Migrator({ db, provider: migrationProvider(backend.databaseUrl ? 'postgres' : 'sqlite') }).migrateTo('0003_federation');
+  expect(migrated.error).toBeUndefined();
+  for (const [i, id] of accounts.entries()) {
+    await db.insertInto('accounts').values({
+      id, account: `mg_${i}`, kind: 1, password_hash: 'x', name: `mg_${i}`, picture: '', sex: '', birthday: '', sign: '', mail: '', created_at: 1,
+    }).execute();
+  }
+  return db;
+}
+
+const message = (sender: string, target: string, conversation: string, clientId: string) =>
+  ({ sender_id: sender, target_id: target, conversation, client_message_id: clientId, text: 'eA==', created_at: 1, recalled_at: null });
+
 describe.each(backends)('the conversation index key migration on %s', (backendName) => {
   let backend: Backend | null = null;
   afterEach(async () => {
@@ -32,16 +48,7 @@ describe.each(backends)('the conversation index key migration on %s', (backendNa
     const ac = [a, c].sort().join(':');
 
     // A database as the release before this migration left it, with messages in two conversations.
-    const before = connect(backend);
-    const migrated = await new Migrator({ db: before, provider: migrationProvider(backendName) }).migrateTo('0003_federation');
-    expect(migrated.error).toBeUndefined();
-    for (const [id, account] of [[a, 'mg_a'], [b, 'mg_b'], [c, 'mg_c']] as const) {
-      await before.insertInto('accounts').values({
-        id, account, kind: 1, password_hash: 'x', name: account, picture: '', sex: '', birthday: '', sign: '', mail: '', created_at: 1,
-      }).execute();
-    }
-    const message = (sender: string, target: string, conversation: string, clientId: string) =>
-      ({ sender_id: sender, target_id: target, conversation, client_message_id: clientId, text: 'eA==', created_at: 1, recalled_at: null });
+    const before = await databaseBeforeMigration(backend, [a, b, c]);
     await before.insertInto('messages').values([message(a, b, ab, 'one'), message(a, c, ac, 'two'), message(b, a, ab, 'three')]).execute();
     await before.destroy();
 
@@ -70,6 +77,34 @@ describe.each(backends)('the conversation index key migration on %s', (backendNa
       expect((await reopened.history(ab, null, 10)).map((m) => m.messageId)).toEqual(['one', 'three']);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('keys every message of a database with more conversations than it reads at a time', async () => {
+    backend = await createBackend(backendName);
+    const [a, b] = [randomHex128(), randomHex128()];
+    const before = await databaseBeforeMigration(backend, [a, b]);
+    // 2,500 conversations: the migration reads them 1,000 at a time, so this takes three pages.
+    const conversations = Array.from({ length: 2500 }, (_, i) => `${a}:${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < conversations.length; i += 500) {
+      await before.insertInto('messages').values(conversations.slice(i, i + 500).map((conversation, j) => message(a, b, conversation, `m${i + j}`))).execute();
+    }
+    await before.destroy();
+
+    const store = openStore({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl });
+    try {
+      await store.migrate();
+    } finally {
+      await store.close();
+    }
+    const after = connect(backend);
+    try {
+      const rows = await after.selectFrom('messages').select(['conversation', 'conversation_key']).execute();
+      expect(rows).toHaveLength(2500);
+      const wrong = rows.filter((r) => Number(r.conversation_key) !== conversationIndexKey(r.conversation));
+      expect(wrong).toEqual([]);
+    } finally {
+      await after.destroy();
     }
   });
 });
