@@ -44,6 +44,9 @@ export function benchCommand(): Command {
       };
       if (options.nodes > 1 && !options.databaseUrl) throw new InvalidArgumentError('--nodes above 1 needs --database-url (PostgreSQL): SQLite serves one node');
       if (options.scenario === 'login' && options.users < 1) throw new InvalidArgumentError('the login scenario needs --users of at least 1');
+      if ((options.scenario === 'dialogue' || options.scenario === 'stored') && options.users < 2) {
+        throw new InvalidArgumentError(`the ${options.scenario} scenario pairs its users: it needs --users of at least 2`);
+      }
       if (options.scenario === 'login' && options.url && !/^http:\/\//i.test(options.url)) {
         throw new InvalidArgumentError('the login scenario opens plain ws:// sockets: give --url the server\'s own http:// address, not a TLS front');
       }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startFloor } from '../../bench/floor.js';
 import type { ConnSpec } from '../../bench/driver.js';
+import { benchCommand } from '../../bench/cli.js';
 import { startFloorProcess } from '../../bench/processes.js';
 import { measureFlow, runBench } from '../../bench/run.js';
 import type { BenchOptions } from '../../bench/types.js';
@@ -45,6 +46,14 @@ describe('the benchmark’s accounting', () => {
     const r = await throughFloor({ duplicateEvery: 40 }, 'dialogue');
     expect(r.duplicated).toBe(5);
     expect(r.lost).toBe(0);
+  });
+
+  it('refuses a paired scenario without a pair of users', async () => {
+    for (const scenario of ['dialogue', 'stored']) {
+      for (const users of ['0', '1']) {
+        await expect(benchCommand().parseAsync(['node', 'bench', '--scenario', scenario, '--users', users])).rejects.toThrow(/at least 2/);
+      }
+    }
   });
 
   it('runs a whole scenario against monami and the floor, with ratios', async () => {
