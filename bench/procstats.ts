@@ -22,6 +22,20 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
+/**
+ * Bytes a process has caused to be written to storage, from `write_bytes` in /proc/<pid>/io
+ * (counted when it dirties the page cache, so a write is counted once even before the disk
+ * has it); null where the file is not readable (another user's process).
+ */
+export function writtenBytes(pid: number): number | null {
+  try {
+    const match = /^write_bytes: (\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Resident memory of a process in KB, from /proc/<pid>/status. */
 export function rssKb(pid: number): number | null {
   try {

@@ -6,7 +6,7 @@
  * Everything here is a pure function of its input, so it can be tested
  * without starting a server or a driver.
  */
-import type { BenchResult, Latency, RoundResult, TargetResult } from './types.js';
+import type { BenchResult, Latency, RoundResult, Scenario, TargetResult } from './types.js';
 
 // ---------------------------------------------------------------------------
 // Percentiles
@@ -76,6 +76,7 @@ export function computeRatios(results: TargetResult[]): Record<string, number> |
   put('latencyP50', monami.latency?.p50, floor.latency?.p50);
   put('latencyP99', monami.latency?.p99, floor.latency?.p99);
   put('cpuMsPer1000', monami.cpuMsPer1000, floor.cpuMsPer1000);
+  put('diskKbPerMessage', monami.diskKbPerMessage, floor.diskKbPerMessage);
   put('kbPerSession', monami.kbPerSession, floor.kbPerSession);
   return ratios;
 }
@@ -181,6 +182,9 @@ interface Column {
 
 const noRatio = (): string => NONE;
 
+const perSession: Column = { head: ['KB/', 'session'], cell: (r) => formatAmount(r.kbPerSession), ratio: (x) => formatRatio(x.kbPerSession) };
+const diskPerMessage: Column = { head: ['disk KB', '/msg'], cell: (r) => formatAmount(r.diskKbPerMessage), ratio: (x) => formatRatio(x.diskKbPerMessage) };
+
 /** The latency columns of the message scenarios. */
 function latencyColumns(): Column[] {
   const ms = (pick: (l: Latency) => number) => (r: TargetResult) => (r.latency && r.latency.count > 0 ? formatAmount(pick(r.latency)) : NONE);
@@ -201,7 +205,8 @@ function loginColumns(): Column[] {
   ];
 }
 
-function tableColumns(login: boolean): Column[] {
+function tableColumns(scenario: Scenario): Column[] {
+  const login = scenario === 'login';
   const compact = (pick: (r: TargetResult) => number) => (r: TargetResult) => formatCompact(pick(r));
   return [
     { head: login ? ['all', 'logins/s'] : ['delivered', '/s'], cell: (r) => formatCount(r.throughput), ratio: (x) => formatRatio(x.throughput) },
@@ -212,7 +217,9 @@ function tableColumns(login: boolean): Column[] {
     { head: ['', 'errors'], cell: compact((r) => r.errors), ratio: noRatio },
     { head: ['srv CPU', 'ms/1000'], cell: (r) => formatAmount(r.cpuMsPer1000), ratio: (x) => formatRatio(x.cpuMsPer1000) },
     { head: ['srv RSS', 'MB'], cell: (r) => formatAmount(r.serverRssKb == null ? null : r.serverRssKb / 1024), ratio: noRatio },
-    { head: ['KB/', 'session'], cell: (r) => formatAmount(r.kbPerSession), ratio: (x) => formatRatio(x.kbPerSession) },
+    // Memory per session where sessions are what is measured; where messages are, what each costs the disk.
+    ...(scenario === 'idle' ? [perSession] : []),
+    ...(scenario === 'login' || scenario === 'idle' ? [] : [diskPerMessage]),
     { head: ['driver', 'CPU'], cell: (r) => (Number.isFinite(r.driverCpu) ? r.driverCpu.toFixed(2) : NONE), ratio: noRatio },
   ];
 }
@@ -298,7 +305,7 @@ function accountingWarnings(result: BenchResult): string[] {
 
 /** A one-screen plain-text summary: title, one row per target, the monami/floor ratio row, warnings. */
 export function summaryTable(result: BenchResult): string {
-  const columns = tableColumns(result.scenario === 'login');
+  const columns = tableColumns(result.scenario);
   const rows: string[][] = [
     ['', ...columns.map((c) => c.head[0])],
     ['target', ...columns.map((c) => c.head[1])],

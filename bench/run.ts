@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { SingleBar } from 'cli-progress';
 import type { ConnSpec } from './driver.js';
-import { cpuMs, rssKb } from './procstats.js';
+import { cpuMs, rssKb, writtenBytes } from './procstats.js';
 import { Drivers, startFloorProcess, startMonami, type Running } from './processes.js';
 import { computeRatios, medianRound, percentiles } from './report.js';
 import { befriendPairs, createGroup, createUsers, loginUrl, type BenchUser } from './setup.js';
@@ -24,17 +24,16 @@ export interface Target {
 }
 
 /** CPU milliseconds of all the target's processes, or null when it has none to read. */
-function targetCpuMs(t: Target): number | null {
+/** A /proc figure summed over the target's processes; null if any is unknown. */
+function targetSum(t: Target, read: (pid: number) => number | null): number | null {
   if (t.pids.length === 0) return null;
-  const values = t.pids.map(cpuMs);
+  const values = t.pids.map(read);
   return values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0);
 }
 
-function targetRssKb(t: Target): number | null {
-  if (t.pids.length === 0) return null;
-  const values = t.pids.map(rssKb);
-  return values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0);
-}
+const targetCpuMs = (t: Target) => targetSum(t, cpuMs);
+const targetRssKb = (t: Target) => targetSum(t, rssKb);
+const targetWrittenBytes = (t: Target) => targetSum(t, writtenBytes);
 
 const wsUrl = (http: string) => http.replace(/^http/, 'ws');
 
@@ -156,7 +155,7 @@ function bar(log: (line: string) => void, label: string) {
 function emptyResult(t: Target): TargetResult {
   return {
     target: t.name, sent: 0, expected: 0, delivered: 0, lost: 0, duplicated: 0, outOfOrder: 0, errors: 0, wallMs: 0, throughput: 0,
-    latency: null, serverCpuMs: null, serverRssKb: null, cpuMsPer1000: null, kbPerSession: null, logins: null, driverCpu: 0,
+    latency: null, serverCpuMs: null, serverRssKb: null, cpuMsPer1000: null, diskKbPerMessage: null, kbPerSession: null, logins: null, driverCpu: 0,
   };
 }
 
@@ -170,6 +169,7 @@ export async function measureFlow(
     if (failed) throw new Error(`${t.name}: ${failed} connections failed to open`);
     log(`${t.name}: ${opts.scenario} workload over ${specs.length} sessions`);
     const cpu0 = targetCpuMs(t);
+    const written0 = targetWrittenBytes(t);
     const progress = bar(log, `${t.name} ${opts.scenario}`);
     progress.start(expected, 0);
     const ratePerSender = opts.rate > 0 ? opts.rate / senders : 0;
@@ -190,6 +190,7 @@ export async function measureFlow(
     progress.stop();
     const reports = await drivers.all({ type: 'report' }, 'report');
     const cpu1 = targetCpuMs(t);
+    const written1 = targetWrittenBytes(t);
     const wallMs = Math.max(...reports.map((r) => r.wallMs));
     const delivered = reports.reduce((n, r) => n + r.delivered, 0);
     const serverCpuMs = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
@@ -208,6 +209,7 @@ export async function measureFlow(
       serverCpuMs,
       serverRssKb: targetRssKb(t),
       cpuMsPer1000: serverCpuMs !== null && delivered ? (serverCpuMs / delivered) * 1000 : null,
+      diskKbPerMessage: written0 !== null && written1 !== null && delivered ? (written1 - written0) / 1024 / delivered : null,
       driverCpu: reports.reduce((n, r) => n + r.cpuMs, 0) / wallMs,
     };
   } finally {

@@ -74,6 +74,8 @@ export interface TargetResult {
   serverRssKb: number | null;
   /** Server CPU-ms per 1,000 delivered messages (login: per 1,000 token logins with their logouts; the floor: per 1,000 connections). */
   cpuMsPer1000: number | null;
+  /** KB the server's processes wrote to storage per delivered message (dialogue, stored, group); null where unknown. */
+  diskKbPerMessage: number | null;
   /** idle: resident memory added per held session. */
   kbPerSession: number | null;
   /** login: separate figures for the two ways in. */

@@ -82,6 +82,8 @@ describe('the benchmark’s accounting', () => {
     for (const round of result.rounds) {
       expect(round.results.map((r) => [r.target, r.delivered, r.lost, r.duplicated, r.errors])).toEqual([['monami', 30, 0, 0, 0], ['floor', 30, 0, 0, 0]]);
       expect(round.ratios?.throughput).toBeGreaterThan(0);
+      // Both commit every stored message to the disk before answering it: each wrote something.
+      for (const r of round.results) expect(r.diskKbPerMessage, r.target).toBeGreaterThan(0);
     }
     expect(result.results).toBe(result.rounds[result.median]!.results);
   });

@@ -24,6 +24,7 @@ function target(name: 'monami' | 'floor', overrides: Partial<TargetResult> = {})
     serverCpuMs: 800,
     serverRssKb: 102_400,
     cpuMsPer1000: name === 'monami' ? 80 : 20,
+    diskKbPerMessage: name === 'monami' ? 23.2 : 0.9,
     kbPerSession: null,
     logins: null,
     driverCpu: 0.5,
@@ -132,19 +133,20 @@ describe('computeRatios', () => {
       target('monami', { kbPerSession: 30 }),
       target('floor', { kbPerSession: 10 }),
     ]);
-    expect(Object.keys(ratios!).sort()).toEqual(['cpuMsPer1000', 'kbPerSession', 'latencyP50', 'latencyP99', 'throughput']);
+    expect(Object.keys(ratios!).sort()).toEqual(['cpuMsPer1000', 'diskKbPerMessage', 'kbPerSession', 'latencyP50', 'latencyP99', 'throughput']);
     expect(ratios!.throughput).toBeCloseTo(0.5, 10);
     expect(ratios!.latencyP50).toBeCloseTo(2, 10);
     expect(ratios!.latencyP99).toBeCloseTo(45.67 / 9.5, 10);
     expect(ratios!.cpuMsPer1000).toBeCloseTo(4, 10);
     expect(ratios!.kbPerSession).toBeCloseTo(3, 10);
+    expect(ratios!.diskKbPerMessage).toBeCloseTo(23.2 / 0.9, 10);
   });
 
   it('leaves out figures that are missing or would divide by zero', () => {
-    const floorWithoutLatency = computeRatios([target('monami'), target('floor', { latency: null, cpuMsPer1000: null })]);
+    const floorWithoutLatency = computeRatios([target('monami'), target('floor', { latency: null, cpuMsPer1000: null, diskKbPerMessage: null })]);
     expect(Object.keys(floorWithoutLatency!)).toEqual(['throughput']);
 
-    const zeroMedian = computeRatios([target('monami'), target('floor', { latency: latency(0, 1, 2, 3), cpuMsPer1000: 0 })]);
+    const zeroMedian = computeRatios([target('monami'), target('floor', { latency: latency(0, 1, 2, 3), cpuMsPer1000: 0, diskKbPerMessage: 0 })]);
     expect(Object.keys(zeroMedian!).sort()).toEqual(['latencyP99', 'throughput']);
     expect(zeroMedian!.latencyP99).toBeCloseTo(45.67 / 2, 10);
 
@@ -188,18 +190,19 @@ describe('summaryTable', () => {
   it('shows a row per target and the ratio row, with formatted figures', () => {
     const table = summaryTable(bench([target('monami'), target('floor')]));
     expect(table.split('\n')[0]).toBe('monami bench: dialogue (sqlite): 100 users × 1,000 messages, window 10, rate max');
-    expect(row(table, 'monami')).toEqual(['monami', '12,346', '2.50', '6.00', '45.7', '1234', '0', '0', '0', '0', '80.0', '100.0', '—', '0.50']);
-    expect(row(table, 'floor')).toEqual(['floor', '24,691', '1.25', '3.00', '9.50', '20.0', '0', '0', '0', '0', '20.0', '100.0', '—', '0.50']);
-    expect(row(table, 'monami/floor')).toEqual(['monami/floor', '0.50×', '2.00×', '—', '4.81×', '—', '—', '—', '—', '—', '4.00×', '—', '—', '—']);
-    for (const header of ['delivered', 'p50', 'p90', 'p99', 'max', 'lost', 'dup', 'ooo', 'errors', 'srv CPU', 'ms/1000', 'srv RSS', 'session', 'driver']) {
+    expect(row(table, 'monami')).toEqual(['monami', '12,346', '2.50', '6.00', '45.7', '1234', '0', '0', '0', '0', '80.0', '100.0', '23.2', '0.50']);
+    expect(row(table, 'floor')).toEqual(['floor', '24,691', '1.25', '3.00', '9.50', '20.0', '0', '0', '0', '0', '20.0', '100.0', '0.90', '0.50']);
+    expect(row(table, 'monami/floor')).toEqual(['monami/floor', '0.50×', '2.00×', '—', '4.81×', '—', '—', '—', '—', '—', '4.00×', '—', '25.78×', '—']);
+    for (const header of ['delivered', 'p50', 'p90', 'p99', 'max', 'lost', 'dup', 'ooo', 'errors', 'srv CPU', 'ms/1000', 'srv RSS', 'disk KB', '/msg', 'driver']) {
       expect(table).toContain(header);
     }
+    expect(table).not.toContain('session');
   });
 
   it('fits in 100 columns even with wide figures', () => {
     const wide = {
       lost: 12_345, duplicated: 123_456, outOfOrder: 1_234_567, errors: 99_999, throughput: 1_234_567, latency: latency(1_234, 5_678, 12_345, 99_999),
-      cpuMsPer1000: 1_234.5, serverRssKb: 12_345_678, kbPerSession: 123.4, driverCpu: 12.34,
+      cpuMsPer1000: 1_234.5, serverRssKb: 12_345_678, diskKbPerMessage: 12_345.6, kbPerSession: 123.4, driverCpu: 12.34,
     };
     const big = { scenario: 'group', users: 100_001, messages: 1_000_000, window: 1_000, rate: 250_000, groupSize: 100_000 } as const;
     const table = summaryTable(bench([target('monami', wide), target('floor', wide)], big));
@@ -219,8 +222,8 @@ describe('summaryTable', () => {
   });
 
   it("shows '—' for unknown figures and no ratio row without a floor", () => {
-    const table = summaryTable(bench([target('monami', { latency: null, cpuMsPer1000: null, serverRssKb: null, kbPerSession: 12.5 })]));
-    expect(row(table, 'monami')).toEqual(['monami', '12,346', '—', '—', '—', '—', '0', '0', '0', '0', '—', '—', '12.5', '0.50']);
+    const table = summaryTable(bench([target('monami', { latency: null, cpuMsPer1000: null, serverRssKb: null, diskKbPerMessage: null })]));
+    expect(row(table, 'monami')).toEqual(['monami', '12,346', '—', '—', '—', '—', '0', '0', '0', '0', '—', '—', '—', '0.50']);
     expect(table).not.toContain('monami/floor');
     expect(table).not.toMatch(/\d×/);
   });
@@ -252,7 +255,16 @@ describe('summaryTable', () => {
     expect(table).toContain('password');
     expect(table).toContain('log2N');
     expect(table).not.toContain('p50');
-    expect(row(table, 'monami')).toEqual(['monami', '4,409', '4,321', '88', '15', '0', '0', '0', '0', '80.0', '100.0', '—', '0.50']);
+    expect(row(table, 'monami')).toEqual(['monami', '4,409', '4,321', '88', '15', '0', '0', '0', '0', '80.0', '100.0', '0.50']);
+    expect(table).not.toContain('disk KB');
+  });
+
+  it('shows memory per session for idle sessions instead of the disk per message', () => {
+    const table = summaryTable(bench([target('monami', { latency: null, kbPerSession: 10.2 }), target('floor', { latency: null, kbPerSession: 6.8 })], { scenario: 'idle' }));
+    expect(row(table, 'monami')).toEqual(['monami', '12,346', '—', '—', '—', '—', '0', '0', '0', '0', '80.0', '100.0', '10.2', '0.50']);
+    expect(row(table, 'monami/floor')[12]).toBe('1.50×');
+    expect(table).toContain('session');
+    expect(table).not.toContain('disk KB');
   });
 });
 
