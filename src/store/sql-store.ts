@@ -14,38 +14,32 @@ import type { AccountChanges, AccountRecord, Appended, AppendWaiter, Membership,
 const ACCOUNT_FIELDS = ['id', 'account', 'kind', 'name', 'picture', 'sex', 'birthday', 'sign', 'mail', 'created_at', 'policy', 'public_fields'] as const;
 type AccountRow = Pick<Selectable<AccountsTable>, (typeof ACCOUNT_FIELDS)[number]>;
 
-const toAccount = (row: AccountRow): Account => accountOf(row, undefined);
+const toAccount = (row: AccountRow): Account => ({
+  id: row.id,
+  account: row.account,
+  kind: row.kind as AccountKind,
+  name: row.name,
+  picture: row.picture,
+  sex: row.sex,
+  birthday: row.birthday,
+  sign: row.sign,
+  mail: row.mail,
+  createdAt: Number(row.created_at),
+  policy: row.policy as JoinPolicy,
+  publicFields: row.public_fields ? (row.public_fields.split(',') as InfoTitle[]) : [],
+});
 
 /**
- * Accounts and records are built by one literal, so that every account object shares one
- * shape: a record made by spreading an account into a new literal got a hidden class of
- * its own each time it was read, and the cache re-reads every record as it expires.
+ * The account with its secrets added to it, not spread into a new literal: a spread gave
+ * each record read a hidden class of its own, and the account cache re-reads every record
+ * as it expires; added properties follow one transition, so all records share one shape.
  */
-function accountOf(row: AccountRow, secrets: Pick<Selectable<AccountsTable>, 'password_hash' | 'pass_hash'>): AccountRecord;
-function accountOf(row: AccountRow, secrets: undefined): Account;
-function accountOf(row: AccountRow, secrets: Pick<Selectable<AccountsTable>, 'password_hash' | 'pass_hash'> | undefined): Account {
-  const account: Account = {
-    id: row.id,
-    account: row.account,
-    kind: row.kind as AccountKind,
-    name: row.name,
-    picture: row.picture,
-    sex: row.sex,
-    birthday: row.birthday,
-    sign: row.sign,
-    mail: row.mail,
-    createdAt: Number(row.created_at),
-    policy: row.policy as JoinPolicy,
-    publicFields: row.public_fields ? (row.public_fields.split(',') as InfoTitle[]) : [],
-  };
-  if (!secrets) return account;
-  const record = account as AccountRecord;
-  record.passwordHash = secrets.password_hash;
-  record.passCodeHash = secrets.pass_hash;
+function toRecord(row: Selectable<AccountsTable>): AccountRecord {
+  const record = toAccount(row) as AccountRecord;
+  record.passwordHash = row.password_hash;
+  record.passCodeHash = row.pass_hash;
   return record;
 }
-
-const toRecord = (row: Selectable<AccountsTable>): AccountRecord => accountOf(row, row);
 
 const toEdge = (row: Selectable<RelationsTable> | undefined): Edge | null =>
   row ? { state: row.state, alias: row.alias, note: row.note } : null;
