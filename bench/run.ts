@@ -23,8 +23,7 @@ export interface Target {
   urlFor?: (i: number) => string;
 }
 
-/** CPU milliseconds of all the target's processes, or null when it has none to read. */
-/** A /proc figure summed over the target's processes; null if any is unknown. */
+/** A /proc figure summed over the target's processes; null when it has none to read or any is unknown. */
 function targetSum(t: Target, read: (pid: number) => number | null): number | null {
   if (t.pids.length === 0) return null;
   const values = t.pids.map(read);

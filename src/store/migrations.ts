@@ -1,13 +1,13 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { conversationIndexKey } from './conversation-key.js';
 
+/** How many conversations migration 0004 reads at a time. */
+const CONVERSATIONS_PER_PAGE = 1000;
+
 /**
  * Schema migrations, applied in name order at start-up. Never edit one that has shipped:
  * add a new one. Timestamps are epoch milliseconds in bigint columns.
  */
-/** How many conversations migration 0004 reads at a time. */
-const CONVERSATIONS_PER_PAGE = 1000;
-
 function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
   '0001_accounts_tokens_relations': {
