@@ -43,6 +43,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   const env = {
     MONAMI_SCRYPT_LOG2N: String(scryptLog2N),
     MONAMI_MAX_SESSIONS_PER_USER: '1000',
+    // Every generated connection comes from 127.0.0.1.
+    MONAMI_MAX_CONNECTIONS_PER_ADDRESS: '10000000',
     MONAMI_LOGIN_FAILURES_PER_ADDRESS: '1000000',
     MONAMI_LOGIN_ATTEMPTS_PER_ADDRESS: '100000000',
     MONAMI_DOMAIN: domain,

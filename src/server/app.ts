@@ -18,6 +18,7 @@ import { openStore } from '../store/connect.js';
 import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
 import { clientSettingsRoute } from './client-settings.js';
+import { limitConnections } from './connection-limits.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createMetrics } from './metrics.js';
 
@@ -97,6 +98,7 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
       await new Promise((resolve) => this.websocketServer.close(resolve));
     },
   });
+  limitConnections(app, config.connectionLimits, metrics.connectionsRefused);
   const monster = new MonsterHandler(services, { domain: config.domain, addressPrefixes: config.addressPrefixes, publicUrl: config.publicUrl }, app.log);
   await app.register(minamiHttpRoutes, { services });
   await app.register(minamiLoginSocket, {

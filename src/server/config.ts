@@ -5,6 +5,7 @@ import type { FederationOptions } from '../federation/federation.js';
 import type { FederationMode } from '../federation/peers.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../service/passwords.js';
 import { parseIceServers } from './client-settings.js';
+import { defaultMaxConnections, type ConnectionLimits } from './connection-limits.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../service/rate-limiter.js';
 
 /** The folder holding package.json, whether running from src/ or from the build in dist/. */
@@ -29,6 +30,8 @@ export interface Config {
   webDir: string;
   tokenTtlMs: number;
   maxSessionsPerUser: number;
+  /** WebSocket connections this node holds at most, in all and from one client address. */
+  connectionLimits: ConnectionLimits;
   maxFrameBytes: number;
   maxPendingFrames: number;
   recallWindowMs: number;
@@ -124,6 +127,10 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     webDir: path.resolve(env.MONAMI_WEB_DIR || path.join(PACKAGE_ROOT, 'dist', 'web')),
     tokenTtlMs: integer(env, 'MONAMI_TOKEN_TTL_HOURS', 30 * 24, 1, 24 * 3650) * 3_600_000,
     maxSessionsPerUser: integer(env, 'MONAMI_MAX_SESSIONS_PER_USER', 10, 1, 1000),
+    connectionLimits: {
+      total: integer(env, 'MONAMI_MAX_CONNECTIONS', defaultMaxConnections(), 1, 10_000_000),
+      perAddress: integer(env, 'MONAMI_MAX_CONNECTIONS_PER_ADDRESS', 1000, 1, 10_000_000),
+    },
     maxFrameBytes: integer(env, 'MONAMI_MAX_FRAME_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     maxPendingFrames: integer(env, 'MONAMI_MAX_PENDING_FRAMES', 1000, 1, 1_000_000),
     recallWindowMs: integer(env, 'MONAMI_RECALL_WINDOW_SECONDS', 120, 0, 365 * 86400) * 1000,

@@ -7,6 +7,12 @@ export function createMetrics() {
   return {
     registry,
     sessions: new Gauge({ name: 'monami_sessions', help: 'Logged-in sessions held by this node', registers: [registry] }),
+    connectionsRefused: new Counter({
+      name: 'monami_connections_refused_total',
+      help: 'WebSocket connections refused at a limit: this node\'s (node) or one address\'s (address)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     logins: new Counter({
       name: 'monami_logins_total',
       help: 'Login attempts by result code',
