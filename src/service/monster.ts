@@ -17,6 +17,7 @@ import type { Frame, RemoteServers } from './remote.js';
 import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import { randomHex128 } from './secrets.js';
 import type { UserSession } from './sessions.js';
+import { friendView } from './views.js';
 
 export interface MonsterServiceOptions {
   /** This server's domain, as in its addresses. */
@@ -108,6 +109,9 @@ class SentOnCommit implements AppendWaiter {
     return success({ message: appended.message, seq });
   }
 }
+
+/** The profile fields a friend list shows: a change of any of them is pushed to the person's friends. */
+const FRIEND_VIEW_FIELDS = ['name', 'picture', 'sex', 'birthday', 'sign'] as const;
 
 /** A key naming one post to a group across servers, the same however often it is fanned out. */
 const postKey = (authorId: string, clientMessageId: string) => createHash('sha256').update(`${authorId}\n${clientMessageId}`).digest('hex').slice(0, 32);
@@ -446,8 +450,19 @@ export class MonsterService {
     }
     await this.store.updateAccount(id, update);
     const changed = await this.store.accountById(id);
-    if (changed) await this.forget(changed.account);
+    if (changed) {
+      await this.forget(changed.account);
+      if (changed.kind === AccountKind.Person && FRIEND_VIEW_FIELDS.some((field) => changes[field] !== undefined)) await this.announceProfile(changed);
+    }
     return success(undefined);
+  }
+
+  /** Everyone who has this person as a friend sees the new profile at once (minami 301), under their own alias. */
+  private async announceProfile(person: Account): Promise<void> {
+    const online = (await this.bus.online([person.id])).has(person.id);
+    for (const watcher of await this.store.aliasesFor(person.id)) {
+      await this.bus.publish([watcher.ownerId], { type: 'friend-updated', friend: friendView(person, watcher.alias, online) });
+    }
   }
 
   /** A group's members on other servers; none without federation. */

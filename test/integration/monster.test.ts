@@ -79,6 +79,25 @@ describe.each(backends)('Monster protocol on %s', (backendName) => {
       await u.session.close();
     });
 
+    it('pushes a changed profile (3001) to every friend at once, under the alias each gave, and to no one else', async () => {
+      const [alice, bob, carol] = [await registerAndLogin(server), await registerAndLogin(server), await registerAndLogin(server)];
+      await befriend(server, alice, bob); // bob calls alice by her account name
+      expect(await alice.session.request({ code: '3001', nickname: 'Alice Liddell', sign: 'down the hole' })).toMatchObject({ statusCode: '200' });
+      const toBob = await bob.session.next((f) => f.code === 301);
+      expect(toBob.friend).toMatchObject({ id: alice.auth.id, name: alice.account, sign: 'down the hole', online: true });
+
+      expect(await bob.session.request({ code: '3001', nickname: 'Bob the Builder' })).toMatchObject({ statusCode: '200' });
+      expect((await alice.session.next((f) => f.code === 301)).friend).toMatchObject({ id: bob.auth.id, name: 'Bob the Builder', online: true });
+      // A change no friend list shows (the join policy) is not pushed; a stranger hears nothing.
+      expect(await bob.session.request({ code: '3001', policy: 'open' })).toMatchObject({ statusCode: '200' });
+      expect(await carol.session.request({ code: '1000', to: `@${bob.account}:localhost` })).toMatchObject({ nickname: 'Bob the Builder' });
+      expect(await alice.session.request({ code: '1000', to: `@${bob.account}:localhost` })).toMatchObject({ nickname: 'Bob the Builder' });
+      expect(alice.session.pending().filter((f) => f.code === 301)).toEqual([]);
+      expect(carol.session.pending().filter((f) => f.code === 301)).toEqual([]);
+      expect(bob.session.pending().filter((f) => f.code === 301)).toEqual([]);
+      await Promise.all([alice.session.close(), bob.session.close(), carol.session.close()]);
+    });
+
     it('refuses anonymous senders, malformed frames and unknown codes with documented errors, and stays usable', async () => {
       const u = await registerAndLogin(server);
       const ep = endpoint(`/${u.account}`);
