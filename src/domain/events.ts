@@ -1,4 +1,4 @@
-import type { AccountRef, FriendRequestView, FriendView } from './account.js';
+import type { Account, AccountRef, FriendRequestView, FriendView } from './account.js';
 import type { InboxEntry } from './message.js';
 
 /** Call signalling relayed between the two parties' sessions. */
@@ -32,6 +32,8 @@ export type SessionEvent =
   | { type: 'dialogue'; id: string; from: string; to: string; payload: string; originSession: string }
   /** This session is being closed because the user opened too many others. */
   | { type: 'evicted' }
+  /** The recipient's own profile changed: sessions take it up (what they send names them by it); not shown to clients. */
+  | { type: 'profile-changed'; account: Account }
   /** A stored message or recall notice, numbered in the recipient's inbox. */
   | { type: 'inbox'; entry: InboxEntry; originSession?: string }
   /** Someone applied to join a group or channel the recipient manages. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { AccountKind, type Account } from '../domain/account.js';
+import { AccountKind, FieldLimits, type Account } from '../domain/account.js';
 import { addressDomain, formatAddress, parseAddress, type Address } from '../domain/address.js';
 import { Status } from '../domain/monster.js';
 import type { AccountRecord, Store } from '../store/store.js';
@@ -77,6 +77,8 @@ export class Federation implements RemoteServers {
   private purgeTimer: NodeJS.Timeout | null = null;
   /** Applies a remote answer to a queued frame here; set by the composition root. */
   onAnswer: (entry: OutboxEntry, answer: Frame, awaited: boolean) => Promise<void> = async () => {};
+  /** Told when a remote person's stand-in takes the new name their server sent (local friends then hear of it). */
+  onRenamed: (standIn: AccountRecord) => Promise<void> = async () => {};
 
   private constructor(
     private readonly store: Store,
@@ -176,15 +178,26 @@ export class Federation implements RemoteServers {
     return this.standIn(canonical, Number(info.accountType), info.nickname);
   }
 
-  /** The stand-in for the sender of a frame a remote server sent (which names its kind and name). */
+  /**
+   * The stand-in for the sender of a frame a remote server sent (which names its kind and
+   * name). The name is the one the sender's server gives now: that server speaks for its
+   * own accounts, and its frames are how a stand-in learns of a rename.
+   */
   async standIn(address: string, kind: unknown, name: unknown): Promise<AccountRecord> {
     const id = remoteAccountId(address);
+    const given = typeof name === 'string' && name.trim() ? name.slice(0, FieldLimits.name) : null;
     const known = await this.store.accountById(id);
-    if (known) return known;
+    if (known) {
+      if (given === null || given === known.name) return known;
+      await this.store.updateAccount(id, { name: given });
+      const renamed = (await this.store.accountById(id)) ?? known;
+      await this.onRenamed(renamed);
+      return renamed;
+    }
     const k = Number(kind);
     const record: AccountRecord = {
       id, account: address, kind: k === AccountKind.Group || k === AccountKind.Channel ? k : AccountKind.Person,
-      name: typeof name === 'string' && name.trim() ? name.slice(0, 64) : address, picture: '', sex: '', birthday: '', sign: '', mail: '',
+      name: given ?? address, picture: '', sex: '', birthday: '', sign: '', mail: '',
       createdAt: Date.now(), policy: 'approve', publicFields: [], passwordHash: '', passCodeHash: '',
     };
     await this.store.createAccount(record);

@@ -82,7 +82,10 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
         refused: metrics.federationRefused,
       });
   const services = createServices(store, bus, config, federation);
-  if (federation) federation.onAnswer = (entry, answer, awaited) => services.remoteEvents.answered(entry.actorId, entry.frame, answer, awaited);
+  if (federation) {
+    federation.onAnswer = (entry, answer, awaited) => services.remoteEvents.answered(entry.actorId, entry.frame, answer, awaited);
+    federation.onRenamed = (standIn) => services.monster.announceProfile(standIn);
+  }
   await app.register(formBody);
   await app.register(websocket, {
     options: { maxPayload: config.maxFrameBytes },

@@ -452,13 +452,21 @@ export class MonsterService {
     const changed = await this.store.accountById(id);
     if (changed) {
       await this.forget(changed.account);
-      if (changed.kind === AccountKind.Person && FRIEND_VIEW_FIELDS.some((field) => changes[field] !== undefined)) await this.announceProfile(changed);
+      if (FRIEND_VIEW_FIELDS.some((field) => changes[field] !== undefined)) {
+        const { passwordHash: _hash, passCodeHash: _passHash, ...account } = changed;
+        await this.bus.publish([id], { type: 'profile-changed', account });
+        await this.announceProfile(changed);
+      }
     }
     return success(undefined);
   }
 
-  /** Everyone who has this person as a friend sees the new profile at once (minami 301), under their own alias. */
-  private async announceProfile(person: Account): Promise<void> {
+  /**
+   * Everyone who has this person as a friend sees the new profile at once (minami 301),
+   * under their own alias: after a 3001 here, or a remote person's rename (federation).
+   */
+  async announceProfile(person: Account): Promise<void> {
+    if (person.kind !== AccountKind.Person) return;
     const online = (await this.bus.online([person.id])).has(person.id);
     for (const watcher of await this.store.aliasesFor(person.id)) {
       await this.bus.publish([watcher.ownerId], { type: 'friend-updated', friend: friendView(person, watcher.alias, online) });

@@ -32,7 +32,8 @@ export class UserSession implements SessionHandle {
   private changesBeforeSnapshot: { peer: string; friend: boolean }[] | null = [];
 
   constructor(
-    readonly account: Account,
+    /** The user as the session's frames name them; replaced when they change their profile. */
+    public account: Account,
     private readonly transport: Transport,
   ) {}
 
@@ -45,6 +46,10 @@ export class UserSession implements SessionHandle {
     else if (event.type === 'relation-deleted') this.noteFriend(event.peer, false);
     else if (event.type === 'dialogue' && event.originSession === this.id) return false;
     else if (event.type === 'inbox') return this.deliverInbox(event);
+    else if (event.type === 'profile-changed') {
+      this.account = event.account;
+      return false;
+    }
     else if (event.type === 'call' && ((event.onlySession && event.onlySession !== this.id) || event.exceptSession === this.id)) return false;
     return this.transport.send(event, this);
   }

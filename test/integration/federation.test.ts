@@ -96,6 +96,23 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await Promise.all([alice.session.close(), bob.session.close()]);
   });
 
+  it('renames a remote friend here when their server sends their new name, and tells the local friends', async () => {
+    const [alice, bob] = await remoteFriends();
+    expect(await bob.session.request({ code: '3001', nickname: 'Bobby Tables' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.request({ code: '2001', to: at(a, alice), text: encodeText('new name') })).toMatchObject({ statusCode: '200' });
+    const renamed = await alice.session.next((f) => f.code === 301);
+    expect(renamed.friend).toMatchObject({ id: remoteAccountId(at(b, bob)), name: 'Bobby Tables', address: at(b, bob) });
+    await alice.session.next((f) => isPush('2001')(f) && f.from === at(b, bob));
+    // Kept: a new session's friend list has it.
+    const again = MinamiSession.connect(a.url, { account: alice.account, token: alice.auth.token }, Socket);
+    expect((await again.login).friends).toEqual([expect.objectContaining({ address: at(b, bob), name: 'Bobby Tables' })]);
+    // A frame with the name unchanged, or none, renames nothing.
+    expect(await bob.session.request({ code: '2001', to: at(a, alice), text: encodeText('same name') })).toMatchObject({ statusCode: '200' });
+    await alice.session.next((f) => isPush('2001')(f) && f.from === at(b, bob));
+    expect(alice.session.pending().filter((f) => f.code === 301)).toEqual([]);
+    await Promise.all([alice.session.close(), bob.session.close(), again.close()]);
+  });
+
   it('joins a remote group with its pass, posts to it, gets its posts and recalls, and leaves', async () => {
     const bob = await registerAndLogin(b);
     const alice = await registerAndLogin(a);
