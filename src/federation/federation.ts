@@ -49,6 +49,11 @@ export function remoteAccountId(address: string): string {
 /** Codes whose effects are stored (so a redelivered frame is answered from memory, not applied twice). */
 const DURABLE_CODES = new Set([1001, 1002, 1003, 1004, 2001, 2004, 2010, 2011]);
 const ANSWER_MEMORY_MS = 7 * 24 * 3_600_000;
+/**
+ * How long a post sent to another server's group is remembered, for its fan-out to come
+ * back (federation_posts): longer than a frame waits in the outbox for a server that is down.
+ */
+const POST_MEMORY_MS = 30 * 24 * 3_600_000;
 /** Members named per fan-out frame (addresses of up to ~400 characters: at most ~100 KB). */
 const FANOUT_CHUNK = 250;
 /** A claim on a remote frame older than this belongs to a node that died: it is taken over. */
@@ -119,7 +124,7 @@ export class Federation implements RemoteServers {
     await this.outbox.start();
     this.purgeTimer = setInterval(() => {
       const now = Date.now();
-      Promise.all([this.fed.forgetAnswersBefore(now - ANSWER_MEMORY_MS), this.fed.forgetNoncesBefore(now)])
+      Promise.all([this.fed.forgetAnswersBefore(now - ANSWER_MEMORY_MS), this.fed.forgetNoncesBefore(now), this.fed.forgetPostsBefore(now - POST_MEMORY_MS)])
         .catch((err) => this.log.error({ err }, 'federation purge failed'));
     }, 600_000);
     this.purgeTimer.unref();

@@ -179,7 +179,7 @@ export class MonsterHandler {
       case 2001: {
         if (!group) return null;
         // The group's server numbers the message in its own store: those numbers mean nothing here.
-        const reply = await this.services.monster.forwardToRemote(sender, target, { code, messageId, text: req.text });
+        const reply = await this.services.monster.postToRemoteGroup(sender, target, messageId, req.text);
         if (!reply) return relay(null);
         const { id: _id, time: _time, seq: _seq, ...rest } = reply;
         return relay(rest);

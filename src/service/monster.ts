@@ -157,6 +157,15 @@ export class MonsterService {
     return this.cache.get(account, (n) => this.store.accountByName(n));
   }
 
+  /**
+   * A post to a group of another server: remembered before it is queued, so that the
+   * group's fan-out naming the sender as author is known for theirs when it comes back.
+   */
+  async postToRemoteGroup(sender: Account, group: Account, messageId: string, text: string): Promise<Frame | null> {
+    await this.store.federation().notePost(sender.id, group.id, messageId, Date.now());
+    return this.forwardToRemote(sender, group, { code: 2001, messageId, text });
+  }
+
   /** Queues a frame for a remote account's server and waits briefly for its answer (null: not yet). */
   async forwardToRemote(sender: Account, target: Account, frame: Frame): Promise<Frame | null> {
     return this.remote!.forwardAndWait(sender, target, frame);

@@ -79,6 +79,11 @@ export class RemoteEventService {
   /** A post of a remote group, for its members on this server. */
   async groupPost(group: Account, author: Account, members: Account[], clientMessageId: string, text: string, time: number): Promise<Outcome> {
     if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
+    // A group's server vouches for the authors of other servers; for a person of this server,
+    // this server knows whether they sent it.
+    if (!isRemoteAccount(author) && !(await this.store.federation().wasPosted(author.id, group.id, clientMessageId))) {
+      return failed(Status.Forbidden, 'the author did not send this post');
+    }
     const appended = await appendMessage(
       this.store,
       { messageId: clientMessageId, sender: ref(author), target: ref(group), conversation: group.id, text, createdAt: time },

@@ -43,7 +43,15 @@ type FederationLeasesTable = {
   until: number;
 };
 
+type FederationPostsTable = {
+  author_id: string;
+  group_id: string;
+  client_message_id: string;
+  posted_at: number;
+};
+
 type FederationTables = {
+  federation_posts: FederationPostsTable;
   federation_nonces: FederationNoncesTable;
   federation_leases: FederationLeasesTable;
   federation_keys: FederationKeysTable;
@@ -216,6 +224,31 @@ export class FederationStore {
 
   async releaseLease(destination: string, holder: string): Promise<void> {
     await this.db.deleteFrom('federation_leases').where('destination', '=', destination).where('holder', '=', holder).execute();
+  }
+
+  /** Records that a local person sent a post to a group of another server (again: no change). */
+  async notePost(authorId: string, groupId: string, clientMessageId: string, at: number): Promise<void> {
+    await this.db
+      .insertInto('federation_posts')
+      .values({ author_id: authorId, group_id: groupId, client_message_id: clientMessageId, posted_at: at })
+      .onConflict((oc) => oc.columns(['author_id', 'group_id', 'client_message_id']).doNothing())
+      .execute();
+  }
+
+  async wasPosted(authorId: string, groupId: string, clientMessageId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('federation_posts')
+      .select('posted_at')
+      .where('author_id', '=', authorId)
+      .where('group_id', '=', groupId)
+      .where('client_message_id', '=', clientMessageId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async forgetPostsBefore(at: number): Promise<number> {
+    const result = await this.db.deleteFrom('federation_posts').where('posted_at', '<', at).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async forgetAnswersBefore(at: number): Promise<number> {

@@ -188,6 +188,21 @@ function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
       await db.schema.dropIndex('messages_conversation').execute();
     },
   },
+  '0005_federation_posts': {
+    async up(db: Kysely<any>) {
+      // Posts local people sent to groups of other servers, so that a group's fan-out that
+      // names a local person as the author is taken only for a post that person sent.
+      await db.schema
+        .createTable('federation_posts')
+        .addColumn('author_id', 'varchar(32)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('group_id', 'varchar(32)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('client_message_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('posted_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federation_posts_pk', ['author_id', 'group_id', 'client_message_id'])
+        .execute();
+      await db.schema.createIndex('federation_posts_posted_at').on('federation_posts').column('posted_at').execute();
+    },
+  },
   };
 }
 

@@ -371,6 +371,32 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await bob.session.close();
   });
 
+  it('takes a remote group\'s post in the name of a local person only if that person sent it', async () => {
+    const [alice, bob, carol] = [await registerAndLogin(a), await registerAndLogin(b), await registerAndLogin(b)];
+    const name = `hall${Date.now().toString(36)}`;
+    const group = `@${name}:${a.domain}`;
+    expect(await alice.session.request({ code: '3101', name, accountType: '2', nickname: 'Hall', policy: 'open' })).toMatchObject({ statusCode: '200' });
+    for (const u of [bob, carol]) expect(await u.session.request({ code: '1001', to: group })).toMatchObject({ statusCode: '100', type: '1' });
+
+    // Carol's own post comes back from the group to everyone here, as it should.
+    expect(await carol.session.request({ code: '2001', to: group, text: encodeText('real'), messageId: 'c-1' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.next((f) => isPush('2001')(f) && f.messageId === 'c-1')).toMatchObject({ from: at(b, carol), to: group });
+
+    // The group's server claims another post of hers: refused, and no one here sees it.
+    const { ws, answers } = await linkAsA();
+    ws.send(JSON.stringify({ id: 1, frame: {
+      from: group, fromType: '2', fromName: 'Hall', code: 2010, messageId: 'forged', author: at(b, carol), authorType: '1', authorName: 'Carol',
+      clientMessageId: 'c-forged', text: encodeText('i never said this'), time: Date.now(), members: [at(b, bob), at(b, carol)],
+    } }));
+    await expect.poll(() => answers.length).toBe(1);
+    expect(answers[0]).toMatchObject({ id: 1, answer: { statusCode: '403', error: 'the author did not send this post' } });
+    await expect(bob.session.next((f) => isPush('2001')(f) && f.messageId === 'c-forged', 500)).rejects.toThrow('timed out');
+    const history = await bob.session.request({ code: '3002', to: group });
+    expect((history.messages as { messageId: string }[]).map((m) => m.messageId)).toEqual(['c-1']);
+    ws.close();
+    await Promise.all([alice.session.close(), bob.session.close(), carol.session.close()]);
+  });
+
   it('answers hostile frames on a link with errors, keeps the link, and closes it only for what is not an envelope', async () => {
     const bob = await registerAndLogin(b);
     const { ws, answers } = await linkAsA();
