@@ -57,7 +57,9 @@ export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app,
           if (frame === 'binary') return send(socket, refusal('', null, Status.BadRequest, 'frames are JSON text'));
           if (frame === 'malformed') return send(socket, refusal('', null, Status.BadRequest, 'malformed JSON'));
           if (frame === 'not-object') return send(socket, refusal('', null, Status.BadRequest, 'a frame is a JSON object'));
-          send(socket, await handler.handle(frame, context));
+          // The sender as they are now: a profile changed since the connection opened names them in what they send.
+          const sender = context.sender && ((await services.monster.accountByName(context.sender.account)) ?? context.sender);
+          send(socket, await handler.handle(frame, { ...context, sender }));
         });
       },
     });

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MinamiSession } from '../../client/minami.js';
-import { decodeText, encodeText } from '../../client/monster.js';
+import { decodeText, encodeText, MonsterEndpoint } from '../../client/monster.js';
 import { remoteAccountId } from '../../src/federation/federation.js';
 import { createHandshake, formatHandshake } from '../../src/federation/handshake.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
@@ -98,6 +98,14 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
 
   it('renames a remote friend here when their server sends their new name, and tells the local friends', async () => {
     const [alice, bob] = await remoteFriends();
+    // Bob's group, which alice joins; bob also has its endpoint open, from before the rename.
+    const name = `den${Date.now().toString(36)}`;
+    const group = `@${name}:${b.domain}`;
+    expect(await bob.session.request({ code: '3101', name, accountType: '2', nickname: 'Den', policy: 'open' })).toMatchObject({ statusCode: '200' });
+    expect(await alice.session.request({ code: '1001', to: group })).toMatchObject({ statusCode: '100', type: '1' });
+    const endpoint = MonsterEndpoint.connect(b.url, `/${name}`, bob.auth.token, Socket);
+    expect(await endpoint.request({ code: '3106' })).toMatchObject({ code: '3106', members: expect.any(Array) }); // open and signed in
+
     expect(await bob.session.request({ code: '3001', nickname: 'Bobby Tables' })).toMatchObject({ statusCode: '200' });
     expect(await bob.session.request({ code: '2001', to: at(a, alice), text: encodeText('new name') })).toMatchObject({ statusCode: '200' });
     const renamed = await alice.session.next((f) => f.code === 301);
@@ -109,8 +117,11 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     // A frame with the name unchanged, or none, renames nothing.
     expect(await bob.session.request({ code: '2001', to: at(a, alice), text: encodeText('same name') })).toMatchObject({ statusCode: '200' });
     await alice.session.next((f) => isPush('2001')(f) && f.from === at(b, bob));
+    // Nor does a post through the endpoint opened before: it carries the new name as well.
+    expect(await endpoint.request({ code: '2001', text: encodeText('from the endpoint'), messageId: 'via-endpoint' })).toMatchObject({ statusCode: '200' });
+    await alice.session.next((f) => isPush('2001')(f) && f.messageId === 'via-endpoint');
     expect(alice.session.pending().filter((f) => f.code === 301)).toEqual([]);
-    await Promise.all([alice.session.close(), bob.session.close(), again.close()]);
+    await Promise.all([alice.session.close(), bob.session.close(), again.close(), endpoint.close()]);
   });
 
   it('joins a remote group with its pass, posts to it, gets its posts and recalls, and leaves', async () => {
