@@ -186,14 +186,16 @@ export class Federation implements RemoteServers {
   /**
    * The stand-in for the sender of a frame a remote server sent (which names its kind and
    * name). The name is the one the sender's server gives now: that server speaks for its
-   * own accounts, and its frames are how a stand-in learns of a rename.
+   * own accounts, and its frames are how a stand-in learns of a rename. `fromItsServer`
+   * false: the name comes from another server (a group's fan-out), good for a new stand-in only.
    */
-  async standIn(address: string, kind: unknown, name: unknown): Promise<AccountRecord> {
+  async standIn(address: string, kind: unknown, name: unknown, fromItsServer = true): Promise<AccountRecord> {
     const id = remoteAccountId(address);
     const given = typeof name === 'string' && name.trim() ? name.slice(0, FieldLimits.name) : null;
     const known = await this.store.accountById(id);
     if (known) {
-      if (given === null || given === known.name) return known;
+      // Only the account's own server renames it: a group's server passing on a post of a third server's author does not.
+      if (given === null || given === known.name || !fromItsServer) return known;
       await this.store.updateAccount(id, { name: given });
       const renamed = (await this.store.accountById(id)) ?? known;
       await this.onRenamed(renamed);

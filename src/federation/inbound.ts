@@ -128,7 +128,7 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
       }
       return outcome({ ok: true });
     }
-    const author = await authorOf(frame);
+    const author = await authorOf(frame, sender);
     if (!author) return no(Status.BadRequest, 'author missing');
     const time = typeof frame.time === 'number' && Number.isFinite(frame.time) ? frame.time : Date.now();
     const clientMessageId = code === 2010 ? frame.clientMessageId : frame.recallMessageId;
@@ -168,11 +168,13 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
   }
 
   /** The author of a group post: a local account, or the stand-in of a remote one. */
-  async function authorOf(frame: Frame): Promise<AccountRecord | null> {
+  async function authorOf(frame: Frame, group: AccountRecord): Promise<AccountRecord | null> {
     const parsed = typeof frame.author === 'string' ? parseAddress(frame.author) : null;
     if (!parsed) return null;
     if (handler.isLocal(frame.author as string)) return services.monster.accountByName(parsed.name);
     if (addressDomain(parsed) === federation.domain) return null;
-    return federation.standIn(canonicalAddress(parsed), frame.authorType, frame.authorName);
+    const groupAddress = parseAddress(group.account);
+    const sameServer = groupAddress !== null && addressDomain(groupAddress) === addressDomain(parsed);
+    return federation.standIn(canonicalAddress(parsed), frame.authorType, frame.authorName, sameServer);
   }
 };

@@ -382,6 +382,26 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await bob.session.close();
   });
 
+  it('renames a stand-in only on the word of its own server, not of a group passing on a post', async () => {
+    const bob = await registerAndLogin(b);
+    const { ws, answers } = await linkAsA();
+    const group = { from: `@relay${Date.now().toString(36)}:${a.domain}`, fromType: '2', fromName: 'Relay' };
+    const post = (n: number, author: string, authorName: string) =>
+      ws.send(JSON.stringify({ id: n, frame: { ...group, code: 2010, messageId: `p${n}`, author, authorType: '1', authorName, clientMessageId: `c${n}`, text: encodeText('hi'), time: Date.now(), members: [at(b, bob)] } }));
+    const third = '@dora:c.example';
+    const own = `@zed:${a.domain}`;
+    post(1, third, 'Dora');
+    post(2, own, 'Zed');
+    await expect.poll(() => answers.length).toBe(2);
+    post(3, third, 'Not Dora');
+    post(4, own, 'Zed Two');
+    await expect.poll(() => answers.length).toBe(4);
+    expect((await b.monami.store.accountById(remoteAccountId(third)))?.name).toBe('Dora');
+    expect((await b.monami.store.accountById(remoteAccountId(own)))?.name).toBe('Zed Two');
+    ws.close();
+    await bob.session.close();
+  });
+
   it('takes a remote group\'s post in the name of a local person only if that person sent it', async () => {
     const [alice, bob, carol] = [await registerAndLogin(a), await registerAndLogin(b), await registerAndLogin(b)];
     const name = `hall${Date.now().toString(36)}`;
