@@ -136,6 +136,16 @@ export class FederationStore {
     return rows.map((r) => ({ id: Number(r.id), destination: r.destination, actorId: r.actor_id, frame: JSON.parse(r.frame), createdAt: Number(r.created_at) }));
   }
 
+  /** Takes frames out of a destination's queue unsent (all of them without ids); returns how many. */
+  async dropFromOutbox(destination: string, ids: readonly number[] | 'all'): Promise<number> {
+    let query = this.db.deleteFrom('federation_outbox').where('destination', '=', destination);
+    if (ids !== 'all') {
+      if (ids.length === 0) return 0;
+      query = query.where('id', 'in', [...ids]);
+    }
+    return Number((await query.executeTakeFirst()).numDeletedRows);
+  }
+
   async delivered(id: number): Promise<void> {
     await this.db.deleteFrom('federation_outbox').where('id', '=', id).execute();
   }

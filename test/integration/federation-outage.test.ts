@@ -1,7 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MinamiHttp, MinamiSession, type MinamiSession as Session } from '../../client/minami.js';
 import { encodeText } from '../../client/monster.js';
@@ -65,6 +66,21 @@ describe.each(backends)('federation when the remote server is down, on %s', (bac
     const metrics = await (await fetch(`${a.url}/metrics`)).text();
     expect(metrics).toContain(`monami_federation_outbox_depth{destination="${b.domain}"} 30`);
     expect(metrics).toMatch(new RegExp(`monami_federation_failures_total\\{destination="${b.domain.replace(/\./g, '\\.')}"\\} [1-9]`));
+
+    // `monami federation outbox` lists the queue; `drop` takes a frame out of it unsent.
+    const cli = async (...args: string[]) =>
+      (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'federation', ...args, '--data-dir', backendA.dataDir, ...(backendA.databaseUrl ? ['--database-url', backendA.databaseUrl] : [])], { cwd: path.resolve(import.meta.dirname, '..', '..') })).stdout;
+    const listed = await cli('outbox', b.domain, '--limit', '5');
+    expect(listed).toContain(`${b.domain}: 30 waiting, the oldest 5`);
+    const rows = listed.split('\n').filter((line) => /^\d+ /.test(line));
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toContain(`@${alice.account}:${a.domain}`);
+    expect(rows.map((r) => r.trim().split(/\s+/).pop())).toEqual(sent.slice(0, 5));
+    const dropId = rows[2]!.split(/\s+/)[0]!;
+    expect(await cli('drop', b.domain, dropId)).toContain(`${b.domain}: 1 dropped`);
+    sent.splice(2, 1);
+    await expect(cli('drop', b.domain)).rejects.toMatchObject({ code: 2 });
+    expect((await a.monami.store.federation().outboxDepths()).get(b.domain)).toBe(29);
 
     b = await startFederatedServer(backendB, {}, b.port);
     servers.push(b);
