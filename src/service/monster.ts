@@ -158,8 +158,8 @@ export class MonsterService {
   }
 
   /**
-   * A post to a group of another server: remembered before it is queued, so that the
-   * group's fan-out naming the sender as author is known for theirs when it comes back.
+   * A post to a group of another server, remembered before it is queued: when the group's
+   * fan-out comes back naming the sender as its author, this server knows they sent it.
    */
   async postToRemoteGroup(sender: Account, group: Account, messageId: string, text: string): Promise<Frame | null> {
     await this.store.federation().notePost(sender.id, group.id, messageId, Date.now());
