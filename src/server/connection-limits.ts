@@ -11,6 +11,8 @@ export interface ConnectionLimits {
 
 /** Open files kept for the process's own use beside its WebSockets: database files, logs, federation links, HTTP requests. */
 export const RESERVED_FILES = 256;
+/** How often a node that is full says so in its log. */
+const WARNING_INTERVAL_MS = 10_000;
 /** The node-wide cap where the open-file limit cannot be read (not Linux). */
 const FALLBACK_TOTAL = 10_000;
 
@@ -49,6 +51,8 @@ export interface RefusedCounter {
  */
 export function limitConnections(app: FastifyInstance, limits: ConnectionLimits, refused?: RefusedCounter): { open(): number; from(address: string): number } {
   let open = 0;
+  let warnedAt = 0;
+  let refusedSinceWarning = 0;
   const byAddress = new Map<string, number>();
   const counted = new WeakSet<Socket>();
   app.addHook('onRequest', (request, reply, done) => {
@@ -59,13 +63,19 @@ export function limitConnections(app: FastifyInstance, limits: ConnectionLimits,
     const fromAddress = byAddress.get(address) ?? 0;
     if (open >= limits.total) {
       refused?.inc({ reason: 'node' });
-      request.log.warn({ open, limit: limits.total }, 'connection refused: this node holds as many as it may');
+      // Once in a while, not once per refusal: a full node may be refusing thousands a second.
+      refusedSinceWarning++;
+      if (Date.now() - warnedAt >= WARNING_INTERVAL_MS) {
+        request.log.warn({ open, limit: limits.total, refused: refusedSinceWarning }, 'connections refused: this node holds as many as it may');
+        warnedAt = Date.now();
+        refusedSinceWarning = 0;
+      }
       void reply.code(503).header('retry-after', '30').send({ code: 503, message: 'too many connections on this server', ok: false });
       return;
     }
     if (fromAddress >= limits.perAddress) {
       refused?.inc({ reason: 'address' });
-      request.log.info({ ip: address, limit: limits.perAddress }, 'connection refused: too many from this address');
+      request.log.debug({ ip: address, limit: limits.perAddress }, 'connection refused: too many from this address');
       void reply.code(429).header('retry-after', '30').send({ code: 429, message: 'too many connections from this address', ok: false });
       return;
     }
