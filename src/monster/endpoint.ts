@@ -58,7 +58,8 @@ export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app,
           if (frame === 'malformed') return send(socket, refusal('', null, Status.BadRequest, 'malformed JSON'));
           if (frame === 'not-object') return send(socket, refusal('', null, Status.BadRequest, 'a frame is a JSON object'));
           // The sender as they are now: a profile changed since the connection opened names them in what they send.
-          const sender = context.sender && ((await services.monster.accountByName(context.sender.account)) ?? context.sender);
+          const name = context.sender?.account;
+          const sender = name ? (services.monster.cachedAccountByName(name) ?? (await services.monster.accountByName(name)) ?? context.sender) : null;
           send(socket, await handler.handle(frame, { ...context, sender }));
         });
       },

@@ -2,7 +2,7 @@ import {
   AccountKind, FieldLimits, isValidAccountName, normaliseAccountName, type Account,
 } from '../domain/account.js';
 import { DEFAULT_PUBLIC } from '../domain/monster.js';
-import type { AccountRecord, Store } from '../store/store.js';
+import { withoutSecrets, type AccountRecord, type Store } from '../store/store.js';
 import { refuse, success, type Result } from './errors.js';
 import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import type { Bus } from '../bus/bus.js';
@@ -83,8 +83,7 @@ export class AccountService {
       passCodeHash: '',
     };
     if (!(await this.store.createAccount(record))) return refuse('account-exists');
-    const { passwordHash: _, passCodeHash: __, ...created } = record;
-    return success(created);
+    return success(withoutSecrets(record));
   }
 
   /**

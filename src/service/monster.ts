@@ -9,7 +9,7 @@ import {
 } from '../domain/monster.js';
 import { admit, approve, decline, remove, request } from '../domain/relation.js';
 import type { Bus } from '../bus/bus.js';
-import type { AccountChanges, AccountRecord, Appended, AppendWaiter, Membership, Store } from '../store/store.js';
+import { withoutSecrets, type AccountChanges, type AccountRecord, type Appended, type AppendWaiter, type Membership, type Store } from '../store/store.js';
 import { AccountCache } from './account-cache.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
@@ -17,7 +17,7 @@ import type { Frame, RemoteServers } from './remote.js';
 import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import { randomHex128 } from './secrets.js';
 import type { UserSession } from './sessions.js';
-import { friendView } from './views.js';
+import { tellWatchers } from './watchers.js';
 
 export interface MonsterServiceOptions {
   /** This server's domain, as in its addresses. */
@@ -462,8 +462,7 @@ export class MonsterService {
     if (changed) {
       await this.forget(changed.account);
       if (FRIEND_VIEW_FIELDS.some((field) => changes[field] !== undefined)) {
-        const { passwordHash: _hash, passCodeHash: _passHash, ...account } = changed;
-        await this.bus.publish([id], { type: 'profile-changed', account });
+        await this.bus.publish([id], { type: 'profile-changed', account: withoutSecrets(changed) });
         await this.announceProfile(changed);
       }
     }
@@ -477,9 +476,7 @@ export class MonsterService {
   async announceProfile(person: Account): Promise<void> {
     if (person.kind !== AccountKind.Person) return;
     const online = (await this.bus.online([person.id])).has(person.id);
-    for (const watcher of await this.store.aliasesFor(person.id)) {
-      await this.bus.publish([watcher.ownerId], { type: 'friend-updated', friend: friendView(person, watcher.alias, online) });
-    }
+    await tellWatchers(this.bus, await this.store.aliasesFor(person.id), person, online);
   }
 
   /** A group's members on other servers; none without federation. */

@@ -8,6 +8,7 @@ import type { Membership, SessionStart, Store } from '../store/store.js';
 import { refuse, success, type Result } from './errors.js';
 import type { RemoteServers } from './remote.js';
 import { friendView, requestView } from './views.js';
+import { tellWatchers } from './watchers.js';
 
 /** What a protocol adapter gives a session to reach its client. */
 export interface Transport {
@@ -315,10 +316,7 @@ export class SessionService {
 
   /** Tells everyone who has this user as a friend that they came online or went offline. */
   private async announce(account: Account, online: boolean, watchers?: SessionStart['watchers']): Promise<void> {
-    for (const watcher of watchers ?? (await this.store.aliasesFor(account.id))) {
-      const friend = friendView(account, watcher.alias, online);
-      await this.bus.publish([watcher.ownerId], online ? { type: 'friend-updated', friend } : { type: 'friend-offline', friend });
-    }
+    await tellWatchers(this.bus, watchers ?? (await this.store.aliasesFor(account.id)), account, online, !online);
   }
 
   /** Users whose sessions died with their node: their friends hear they are offline. */

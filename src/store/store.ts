@@ -10,6 +10,12 @@ export interface AccountRecord extends Account {
   passCodeHash: string;
 }
 
+/** The account without its password and pass code hashes, to hand beyond the services. */
+export function withoutSecrets(record: AccountRecord): Account {
+  const { passwordHash: _password, passCodeHash: _passCode, ...account } = record;
+  return account;
+}
+
 export type AccountChanges = Partial<Pick<AccountRecord, 'name' | 'picture' | 'sex' | 'birthday' | 'sign' | 'policy' | 'passCodeHash' | 'publicFields'>>;
 
 export interface Membership {
