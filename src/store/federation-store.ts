@@ -1,6 +1,9 @@
 import type { Generated, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
+/** Ids in one `in (…)` list. */
+const IDS_PER_STATEMENT = 1000;
+
 type FederationKeysTable = {
   key_id: string;
   private_key: string;
@@ -138,12 +141,14 @@ export class FederationStore {
 
   /** Takes frames out of a destination's queue unsent (all of them without ids); returns how many. */
   async dropFromOutbox(destination: string, ids: readonly number[] | 'all'): Promise<number> {
-    let query = this.db.deleteFrom('federation_outbox').where('destination', '=', destination);
-    if (ids !== 'all') {
-      if (ids.length === 0) return 0;
-      query = query.where('id', 'in', [...ids]);
+    const drop = this.db.deleteFrom('federation_outbox').where('destination', '=', destination);
+    if (ids === 'all') return Number((await drop.executeTakeFirst()).numDeletedRows);
+    let dropped = 0;
+    // SQLite takes at most 32,766 values in one statement (PostgreSQL 65,535); an operator may paste more ids.
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+      dropped += Number((await drop.where('id', 'in', ids.slice(i, i + IDS_PER_STATEMENT)).executeTakeFirst()).numDeletedRows);
     }
-    return Number((await query.executeTakeFirst()).numDeletedRows);
+    return dropped;
   }
 
   async delivered(id: number): Promise<void> {

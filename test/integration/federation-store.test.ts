@@ -34,6 +34,36 @@ describe.each(backends)('what federation keeps in the database, on %s', (backend
     expect(await fed.claim(other, 60_000)).toEqual({ state: 'claimed' });
   });
 
+  it('drops the frames named from one destination only, however many ids are given, or all of them', async () => {
+    const queued = async (destination: string, n: number) => {
+      const ids: number[] = [];
+      for (let i = 0; i < n; i++) ids.push(await fed.enqueue(destination, 'nobody', { code: 2001, messageId: `q${i}` }));
+      return ids;
+    };
+    const [mine, theirs] = [await queued('drop-a.invalid', 4), await queued('drop-b.invalid', 2)];
+    // More ids than one statement takes (SQLite 32,766 values, PostgreSQL 65,535), most of them of no frame, one of another destination's.
+    const named = [...Array.from({ length: 70_000 }, (_, i) => 10_000_000 + i), mine[0]!, mine[2]!, theirs[0]!];
+    expect(await fed.dropFromOutbox('drop-a.invalid', named)).toBe(2);
+    expect((await fed.pending('drop-a.invalid', 0, 10)).map((e) => e.id)).toEqual([mine[1], mine[3]]);
+    expect(await fed.dropFromOutbox('drop-a.invalid', 'all')).toBe(2);
+    expect(await fed.dropFromOutbox('drop-a.invalid', [])).toBe(0);
+    expect((await fed.pending('drop-b.invalid', 0, 10)).map((e) => e.id)).toEqual(theirs);
+    await fed.dropFromOutbox('drop-b.invalid', 'all');
+  });
+
+  it('remembers the posts sent to remote groups until they are purged', async () => {
+    const [author, group] = [await registerAndLogin(server), await registerAndLogin(server)];
+    await fed.notePost(author.auth.id, group.auth.id, 'post-1', 1_000);
+    await fed.notePost(author.auth.id, group.auth.id, 'post-1', 2_000); // again: no change
+    await fed.notePost(author.auth.id, group.auth.id, 'post-2', 5_000);
+    expect(await fed.wasPosted(author.auth.id, group.auth.id, 'post-1')).toBe(true);
+    expect(await fed.wasPosted(group.auth.id, author.auth.id, 'post-1')).toBe(false);
+    expect(await fed.forgetPostsBefore(3_000)).toBe(1);
+    expect(await fed.wasPosted(author.auth.id, group.auth.id, 'post-1')).toBe(false);
+    expect(await fed.wasPosted(author.auth.id, group.auth.id, 'post-2')).toBe(true);
+    await Promise.all([author.session.close(), group.session.close()]);
+  });
+
   it('accepts a nonce once per origin', async () => {
     const until = Date.now() + 60_000;
     expect(await fed.useNonce('a.example', 'n1', until)).toBe(true);
