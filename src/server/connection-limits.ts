@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 export interface ConnectionLimits {
@@ -49,20 +48,17 @@ export interface RefusedCounter {
  * closes, whatever happens in between (a refused login closes it). Plain HTTP requests are
  * not counted. Added to the root instance before the routes, so it covers every route.
  */
-export function limitConnections(app: FastifyInstance, limits: ConnectionLimits, refused?: RefusedCounter): { open(): number; from(address: string): number } {
+export function limitConnections(app: FastifyInstance, limits: ConnectionLimits, refused: RefusedCounter): void {
   let open = 0;
   let warnedAt = 0;
   let refusedSinceWarning = 0;
   const byAddress = new Map<string, number>();
-  const counted = new WeakSet<Socket>();
   app.addHook('onRequest', (request, reply, done) => {
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') return done();
-    const socket = request.raw.socket;
-    if (counted.has(socket)) return done();
     const address = request.ip;
     const fromAddress = byAddress.get(address) ?? 0;
     if (open >= limits.total) {
-      refused?.inc({ reason: 'node' });
+      refused.inc({ reason: 'node' });
       // Once in a while, not once per refusal: a full node may be refusing thousands a second.
       refusedSinceWarning++;
       if (Date.now() - warnedAt >= WARNING_INTERVAL_MS) {
@@ -74,15 +70,15 @@ export function limitConnections(app: FastifyInstance, limits: ConnectionLimits,
       return;
     }
     if (fromAddress >= limits.perAddress) {
-      refused?.inc({ reason: 'address' });
+      refused.inc({ reason: 'address' });
       request.log.debug({ ip: address, limit: limits.perAddress }, 'connection refused: too many from this address');
       void reply.code(429).header('retry-after', '30').send({ code: 429, message: 'too many connections from this address', ok: false });
       return;
     }
-    counted.add(socket);
     open++;
     byAddress.set(address, fromAddress + 1);
-    socket.once('close', () => {
+    // The upgrade takes the socket over: it serves no other request, and its close ends the count.
+    request.raw.socket.once('close', () => {
       open--;
       const left = (byAddress.get(address) ?? 1) - 1;
       if (left > 0) byAddress.set(address, left);
@@ -90,5 +86,4 @@ export function limitConnections(app: FastifyInstance, limits: ConnectionLimits,
     });
     done();
   });
-  return { open: () => open, from: (address) => byAddress.get(address) ?? 0 };
 }
