@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { openSqliteFile } from './sqlite-file.js';
+import { FlushedSqliteDialect, WalFile } from './sqlite-flushed-dialect.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { SqlStore } from './sql-store.js';
 import type { Store } from './store.js';
@@ -37,9 +38,9 @@ export function openStore(options: StoreOptions): Store {
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
   const filePath = path.join(options.dataDir, 'monami.sqlite');
-  const file = openSqliteFile(filePath);
+  const file = openSqliteFile(filePath, { flushedByCaller: true });
   cachePreparedStatements(file, 500);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  const db = new Kysely<Database>({ dialect: new FlushedSqliteDialect(file, new WalFile(`${filePath}-wal`)) });
   // Its thread starts once the schema exists (after migrations).
   return new SqlStore(db, 'sqlite', new SqliteWriter(filePath));
 }
