@@ -24,15 +24,7 @@ export function isPostgresUrl(url: string | undefined): url is string {
 
 export function openStore(options: StoreOptions): Store {
   if (isPostgresUrl(options.databaseUrl)) {
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: 10,
-      // bigint columns hold epoch milliseconds: well inside a double, so read them as numbers.
-      types: { getTypeParser: (oid: number, format?: any) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) } as any,
-    });
-    // An idle connection the server terminated (restart, failover) is dropped by the pool and
-    // the next query opens a new one; unheard, the pool's error event would end the process.
-    pool.on('error', (err) => options.onConnectionError?.(err));
+    const pool = createPostgresPool(options.databaseUrl, options.onConnectionError);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return new SqlStore(db, 'postgres');
   }
@@ -43,6 +35,25 @@ export function openStore(options: StoreOptions): Store {
   const db = new Kysely<Database>({ dialect: new FlushedSqliteDialect(file, new WalFile(`${filePath}-wal`)) });
   // Its thread starts once the schema exists (after migrations).
   return new SqlStore(db, 'sqlite', new SqliteWriter(filePath));
+}
+
+/** The connection pool of a PostgreSQL store. */
+export function createPostgresPool(url: string, onConnectionError?: (err: Error) => void): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // bigint columns hold epoch milliseconds: well inside a double, so read them as numbers.
+    types: { getTypeParser: (oid: number, format?: any) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) } as any,
+  });
+  // An idle connection the server terminated (restart, failover) is dropped by the pool and
+  // the next query opens a new one; unheard, the pool's error event would end the process.
+  pool.on('error', (err) => onConnectionError?.(err));
+  // A connection in use (a transaction between two statements, a query in flight) has no
+  // listener of the pool's: its error event would be thrown and end the process. The query
+  // in flight fails with the error anyway, the next one on that connection fails too, and
+  // the pool drops the connection when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /**
