@@ -211,7 +211,7 @@ export class Federation implements RemoteServers {
     return (await this.store.accountById(id))!;
   }
 
-  private envelope(actor: Account | null, target: Account, frame: Frame): Frame {
+  private envelope(actor: Account | null, target: Pick<Account, 'account'>, frame: Frame): Frame {
     return {
       ...frame,
       ...(actor ? { from: this.addressOf(actor), fromType: String(actor.kind), fromName: actor.name } : {}),
@@ -219,7 +219,7 @@ export class Federation implements RemoteServers {
     };
   }
 
-  forward(actor: Account, target: Account, frame: Frame): Promise<number> {
+  forward(actor: Account, target: Pick<Account, 'account'>, frame: Frame): Promise<number> {
     return this.outbox.enqueue(this.domainOf(target), actor.id, this.envelope(actor, target, frame));
   }
 

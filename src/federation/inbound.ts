@@ -6,6 +6,7 @@ import { Status } from '../domain/monster.js';
 import type { MonsterHandler } from '../monster/handler.js';
 import { refusal } from '../monster/render.js';
 import type { Services } from '../service/index.js';
+import { PROFILE_NOTICE } from '../service/remote.js';
 import type { AccountRecord } from '../store/store.js';
 import { canonicalAddress, type Federation } from './federation.js';
 import { KEYS_PATH } from './key-directory.js';
@@ -108,6 +109,8 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
       if (typeof frame.to !== 'string' || !handler.isLocal(frame.to)) return no(Status.NotFound, 'to is not an address of this server');
       if (sender && CALL_CODES.has(code)) return call(sender, frame, code as CallCode);
       if (sender && code === 2012) return dialogue(sender, frame);
+      // The stand-in took the name in `fromName` before this was called: nothing else to do.
+      if (sender && code === PROFILE_NOTICE) return { messageId, code: String(code), statusCode: String(Status.Done) };
       if (!PERSON_CODES.has(code)) return no(Status.BadRequest, 'not available to accounts of other servers');
       return handler.handle(frame, { sender, session: null, endpoint: null });
     }

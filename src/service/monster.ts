@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   AccountKind, FieldLimits, isRemoteAccount, isValidAccountName, normaliseAccountName, type Account, type AccountRef,
 } from '../domain/account.js';
+import { addressDomain, parseAddress } from '../domain/address.js';
 import { InboxKind, type StoredMessage } from '../domain/message.js';
 import {
   ApplyType, canPost, conversationKey, decideApplication, isManager, Status, type ApplyType as ApplyTypeT,
@@ -13,7 +14,7 @@ import { withoutSecrets, type AccountChanges, type AccountRecord, type Appended,
 import { AccountCache } from './account-cache.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
-import type { Frame, RemoteServers } from './remote.js';
+import { PROFILE_NOTICE, type Frame, type RemoteServers } from './remote.js';
 import { hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import { randomHex128 } from './secrets.js';
 import type { UserSession } from './sessions.js';
@@ -465,6 +466,8 @@ export class MonsterService {
         await this.bus.publish([id], { type: 'profile-changed', account: withoutSecrets(changed) });
         await this.announceProfile(changed);
       }
+      // Other servers keep only a person's name (15.2).
+      if (changes.name !== undefined) await this.noticeToOtherServers(changed);
     }
     return success(undefined);
   }
@@ -477,6 +480,22 @@ export class MonsterService {
     if (person.kind !== AccountKind.Person) return;
     const online = (await this.bus.online([person.id])).has(person.id);
     await tellWatchers(this.bus, await this.store.aliasesFor(person.id), person, online);
+  }
+
+  /**
+   * Every server where this person has a friend or a group (or an application to one) gets
+   * one profile notice, queued like any frame: it arrives after what the person sent there
+   * before, and once that server is reachable again if it is not now.
+   */
+  private async noticeToOtherServers(person: Account): Promise<void> {
+    if (!this.remote || person.kind !== AccountKind.Person) return;
+    const oneEach = new Map<string, Pick<Account, 'account'>>();
+    for (const contact of await this.store.federation().remoteContactsOf(person.id)) {
+      const address = parseAddress(contact.account);
+      if (address) oneEach.set(addressDomain(address), contact);
+    }
+    const messageId = `profile-${person.id}-${Date.now()}`;
+    for (const contact of oneEach.values()) await this.remote.forward(person, contact, { code: PROFILE_NOTICE, messageId });
   }
 
   /** A group's members on other servers; none without federation. */

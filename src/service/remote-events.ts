@@ -7,7 +7,7 @@ import { appendMessage, type Store } from '../store/store.js';
 import { failed, success, type Outcome } from './errors.js';
 import type { FriendService } from './friends.js';
 import { ACTIVE_ROLES, isGroupLike } from './monster.js';
-import type { Frame } from './remote.js';
+import { PROFILE_NOTICE, type Frame } from './remote.js';
 
 const ref = (a: Account): AccountRef => ({ id: a.id, account: a.account, kind: a.kind });
 
@@ -31,6 +31,8 @@ export class RemoteEventService {
     if (!actor || isRemoteAccount(actor)) return;
     const target = typeof frame.to === 'string' ? await this.store.accountByName(frame.to) : null;
     const code = Number(frame.code);
+    // The person did not send it: a server that refuses it (one without profile notices) tells nobody.
+    if (code === PROFILE_NOTICE) return;
     const status = Number(answer.statusCode);
     if (code === 1001 && status === Status.Info && target) {
       const type = Number(answer.type);

@@ -8,11 +8,19 @@ export type Frame = Record<string, unknown>;
  * How the use cases reach accounts of other servers (implemented by federation/). Frames
  * are Monster frames; the implementation adds `from` and `to`.
  */
+/**
+ * Between servers only: a person's server tells another server that the person's profile
+ * changed. The frame carries nothing but its envelope, whose `fromName` renames the stand-in
+ * there like any frame of the person's own server; without it a rename travelled only with
+ * the person's next frame to that server.
+ */
+export const PROFILE_NOTICE = 3005;
+
 export interface RemoteServers {
   /** The local stand-in of a remote address (created on first use), or why there is none. */
   remoteAccount(address: Address): Promise<AccountRecord | { status: number; reason: string }>;
   /** Queues a frame for `target`'s server, acting for the local `actor`; durable once it resolves. */
-  forward(actor: Account, target: Account, frame: Frame): Promise<number>;
+  forward(actor: Account, target: Pick<Account, 'account'>, frame: Frame): Promise<number>;
   /**
    * Queues a frame and waits a little for the remote's answer; null when it has not come
    * yet (the actor is told when it does).

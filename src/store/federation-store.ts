@@ -283,6 +283,21 @@ export class FederationStore {
       .execute() as Promise<RemoteMember[]>;
   }
 
+  /** The other servers' accounts a person deals with: their friends, and the groups and channels they belong to or applied to. */
+  async remoteContactsOf(personId: string): Promise<RemoteMember[]> {
+    return this.db
+      .selectFrom('accounts')
+      .select(['id', 'account', 'kind'])
+      .where('account', 'like', '@%')
+      .where((eb) =>
+        eb.or([
+          eb('id', 'in', eb.selectFrom('relations').select('owner_id').where('peer_id', '=', personId).where('state', '=', 'friend')),
+          eb('id', 'in', eb.selectFrom('members').select('group_id').where('member_id', '=', personId)),
+        ]),
+      )
+      .execute() as Promise<RemoteMember[]>;
+  }
+
   async peerRules(): Promise<Map<string, PeerRule>> {
     const rows = await this.db.selectFrom('federation_peers').selectAll().execute();
     return new Map(rows.map((r) => [r.domain, r.rule as PeerRule]));

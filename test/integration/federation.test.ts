@@ -124,6 +124,46 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await Promise.all([alice.session.close(), bob.session.close(), again.close(), endpoint.close()]);
   });
 
+  it('tells the servers of a person\'s friends and groups of a new name at once, with no other frame', async () => {
+    const [alice, bob] = await remoteFriends();
+    const carol = await registerAndLogin(b);
+    const name = `porch${Date.now().toString(36)}`;
+    const group = `@${name}:${a.domain}`;
+    expect(await alice.session.request({ code: '3101', name, accountType: '2', nickname: 'Porch', policy: 'open' })).toMatchObject({ statusCode: '200' });
+    expect(await carol.session.request({ code: '1001', to: group })).toMatchObject({ statusCode: '100', type: '1' });
+
+    // A friend on the other server hears of it (and the name is kept there), with nothing else sent.
+    expect(await bob.session.request({ code: '3001', nickname: 'Robert' })).toMatchObject({ statusCode: '200' });
+    const renamed = await alice.session.next((f) => f.code === 301);
+    expect(renamed.friend).toMatchObject({ id: remoteAccountId(at(b, bob)), name: 'Robert', address: at(b, bob) });
+    expect((await a.monami.store.accountById(remoteAccountId(at(b, bob))))?.name).toBe('Robert');
+
+    // A member of a group there, with no friend there: the group's member list has the new name.
+    expect(await carol.session.request({ code: '3001', nickname: 'Caroline' })).toMatchObject({ statusCode: '200' });
+    await expect.poll(async () => (await a.monami.store.accountById(remoteAccountId(at(b, carol))))?.name).toBe('Caroline');
+    const members = await alice.session.request({ code: '3106', to: group });
+    expect(members.members).toContainEqual(expect.objectContaining({ address: at(b, carol), nickname: 'Caroline' }));
+
+    // Another field alone sends nothing (the other server keeps only the name): of it and a
+    // message after it, which travels behind anything queued before, only the message goes.
+    const deliveredToA = async () => {
+      const text = await (await fetch(`${b.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`monami_federation_delivered_total{destination="${a.domain}"}`));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const before = await deliveredToA();
+    expect(await bob.session.request({ code: '3001', sign: 'out fishing' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.request({ code: '2001', to: at(a, alice), text: encodeText('gone fishing'), messageId: 'after-sign' })).toMatchObject({ statusCode: '200' });
+    await alice.session.next((f) => isPush('2001')(f) && f.messageId === 'after-sign');
+    await expect.poll(deliveredToA).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await deliveredToA()).toBe(before + 1);
+    // Nor do the people renamed hear of the notices sent for them.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect([...bob.session.pending(), ...carol.session.pending()].filter((f) => String(f.code) === '3005')).toEqual([]);
+    await Promise.all([alice.session.close(), bob.session.close(), carol.session.close()]);
+  });
+
   it('joins a remote group with its pass, posts to it, gets its posts and recalls, and leaves', async () => {
     const bob = await registerAndLogin(b);
     const alice = await registerAndLogin(a);
