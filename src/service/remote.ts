@@ -5,10 +5,6 @@ import type { AccountRecord } from '../store/store.js';
 export type Frame = Record<string, unknown>;
 
 /**
- * How the use cases reach accounts of other servers (implemented by federation/). Frames
- * are Monster frames; the implementation adds `from` and `to`.
- */
-/**
  * Between servers only: a person's server tells another server that the person's profile
  * changed. The frame carries nothing but its envelope, whose `fromName` renames the stand-in
  * there like any frame of the person's own server; without it a rename travelled only with
@@ -16,6 +12,10 @@ export type Frame = Record<string, unknown>;
  */
 export const PROFILE_NOTICE = 3005;
 
+/**
+ * How the use cases reach accounts of other servers (implemented by federation/). Frames
+ * are Monster frames; the implementation adds `from` and `to`.
+ */
 export interface RemoteServers {
   /** The local stand-in of a remote address (created on first use), or why there is none. */
   remoteAccount(address: Address): Promise<AccountRecord | { status: number; reason: string }>;
