@@ -115,9 +115,10 @@ export const federationInbound: FastifyPluginAsync<InboundOptions> = async (app,
       return handler.handle(frame, { sender, session: null, endpoint: null });
     }
 
-    if (!GROUP_CODES.has(code)) return no(Status.BadRequest, 'not available to groups of other servers');
     const outcome = (o: { ok: true } | { ok: false; status: number; reason: string }) =>
       o.ok ? { messageId, code: String(code), statusCode: String(Status.Done) } : no(o.status, o.reason);
+    if (code === PROFILE_NOTICE) return outcome({ ok: true }); // renamed by `fromName` already, as for a person
+    if (!GROUP_CODES.has(code)) return no(Status.BadRequest, 'not available to groups of other servers');
     const events = services.remoteEvents;
     // A group names its members here: one in `to`, or many in `members` (fan-out).
     if (Array.isArray(frame.members) && frame.members.length > MAX_MEMBERS_PER_FRAME) return no(Status.TooLarge, `at most ${MAX_MEMBERS_PER_FRAME} members per frame`);

@@ -466,7 +466,7 @@ export class MonsterService {
         await this.bus.publish([id], { type: 'profile-changed', account: withoutSecrets(changed) });
         await this.announceProfile(changed);
       }
-      // Other servers keep only a person's name (15.2).
+      // Other servers keep only an account's name (15.2).
       if (changes.name !== undefined) await this.noticeToOtherServers(changed);
     }
     return success(undefined);
@@ -483,19 +483,25 @@ export class MonsterService {
   }
 
   /**
-   * Every server where this person has a friend or a group (or an application to one) gets
-   * one profile notice, queued like any frame: it arrives after what the person sent there
-   * before, and once that server is reachable again if it is not now.
+   * Every server that keeps a stand-in for this account gets one profile notice, queued
+   * like any frame (it arrives after what was sent there before, and once that server is
+   * reachable again if it is not now): for a person, the servers of their friends and of
+   * their groups and applications; for a group or channel, those of its members and
+   * applicants.
    */
-  private async noticeToOtherServers(person: Account): Promise<void> {
-    if (!this.remote || person.kind !== AccountKind.Person) return;
+  private async noticeToOtherServers(account: Account): Promise<void> {
+    if (!this.remote || isRemoteAccount(account)) return;
+    const federation = this.store.federation();
+    const contacts = isGroupLike(account)
+      ? await federation.remoteMembersOf(account.id, [...ACTIVE_ROLES, 'pending'])
+      : await federation.remoteContactsOf(account.id);
     const oneEach = new Map<string, Pick<Account, 'account'>>();
-    for (const contact of await this.store.federation().remoteContactsOf(person.id)) {
+    for (const contact of contacts) {
       const address = parseAddress(contact.account);
       if (address) oneEach.set(addressDomain(address), contact);
     }
-    const messageId = `profile-${person.id}-${Date.now()}`;
-    for (const contact of oneEach.values()) await this.remote.forward(person, contact, { code: PROFILE_NOTICE, messageId });
+    const messageId = `profile-${account.id}-${Date.now()}`;
+    for (const contact of oneEach.values()) await this.remote.forward(account, contact, { code: PROFILE_NOTICE, messageId });
   }
 
   /** A group's members on other servers; none without federation. */

@@ -124,7 +124,7 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await Promise.all([alice.session.close(), bob.session.close(), again.close(), endpoint.close()]);
   });
 
-  it('tells the servers of a person\'s friends and groups of a new name at once, with no other frame', async () => {
+  it('tells the servers that keep an account of its new name at once, with no other frame: a person\'s friends and groups, a group\'s members', async () => {
     const [alice, bob] = await remoteFriends();
     const carol = await registerAndLogin(b);
     const name = `porch${Date.now().toString(36)}`;
@@ -158,9 +158,13 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await expect.poll(deliveredToA).toBe(before + 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await deliveredToA()).toBe(before + 1);
-    // Nor do the people renamed hear of the notices sent for them.
+    // A group renamed: the servers of its members hear of it too.
+    expect(await alice.session.request({ code: '3102', to: group, nickname: 'Veranda' })).toMatchObject({ statusCode: '200' });
+    await expect.poll(async () => (await b.monami.store.accountById(remoteAccountId(group)))?.name).toBe('Veranda');
+
+    // Nor do the accounts renamed hear of the notices sent for them.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect([...bob.session.pending(), ...carol.session.pending()].filter((f) => String(f.code) === '3005')).toEqual([]);
+    expect([...alice.session.pending(), ...bob.session.pending(), ...carol.session.pending()].filter((f) => String(f.code) === '3005')).toEqual([]);
     await Promise.all([alice.session.close(), bob.session.close(), carol.session.close()]);
   });
 
@@ -418,6 +422,26 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await expect.poll(() => answers.length).toBe(2);
     expect(answers[0]).toMatchObject({ id: 1, answer: { statusCode: '404', error: 'no pending application' } });
     await expect(bob.session.next((f) => f.code === '2001' || f.code === '1002', 500)).rejects.toThrow('timed out');
+    ws.close();
+    await bob.session.close();
+  });
+
+  it('answers a profile notice 200, from a person or a group, having renamed its stand-in', async () => {
+    const bob = await registerAndLogin(b);
+    const { ws, answers } = await linkAsA();
+    const person = `@yan${Date.now().toString(36)}:${a.domain}`;
+    const group = `@yard${Date.now().toString(36)}:${a.domain}`;
+    const notice = (n: number, from: string, fromType: string, fromName: string) =>
+      ws.send(JSON.stringify({ id: n, frame: { code: 3005, messageId: `pn${n}`, from, fromType, fromName, to: at(b, bob) } }));
+    notice(1, person, '1', 'Yan');
+    notice(2, group, '2', 'Yard');
+    await expect.poll(() => answers.length).toBe(2);
+    notice(3, person, '1', 'Yan Two');
+    notice(4, group, '2', 'Yard Two');
+    await expect.poll(() => answers.length).toBe(4);
+    expect(answers.map((x) => (x.answer as Record<string, unknown>).statusCode)).toEqual(['200', '200', '200', '200']);
+    expect((await b.monami.store.accountById(remoteAccountId(person)))?.name).toBe('Yan Two');
+    expect((await b.monami.store.accountById(remoteAccountId(group)))?.name).toBe('Yard Two');
     ws.close();
     await bob.session.close();
   });
