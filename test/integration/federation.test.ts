@@ -158,6 +158,9 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     await expect.poll(deliveredToA).toBe(before + 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await deliveredToA()).toBe(before + 1);
+    // Clients cannot send one: it is spoken between servers only.
+    expect(await bob.session.request({ code: '3005', to: at(a, alice), messageId: 'fake-notice' })).toMatchObject({ statusCode: '400', error: 'unknown code 3005' });
+
     // A group renamed: the servers of its members hear of it too.
     expect(await alice.session.request({ code: '3102', to: group, nickname: 'Veranda' })).toMatchObject({ statusCode: '200' });
     await expect.poll(async () => (await b.monami.store.accountById(remoteAccountId(group)))?.name).toBe('Veranda');
