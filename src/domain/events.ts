@@ -40,6 +40,8 @@ export type SessionEvent =
   | { type: 'application'; from: AccountRef; to: AccountRef; note: string }
   /** The recipient's application to a group or channel was accepted or refused. */
   | { type: 'application-answered'; group: AccountRef; accepted: boolean }
+  /** A group or channel the recipient belongs to has a new name. */
+  | { type: 'group-renamed'; group: Account }
   /** The recipient is no longer a member of a group or channel. */
   | { type: 'membership-ended'; group: AccountRef; member: AccountRef; reason: 'left' | 'removed' | 'deleted' }
   /** A remote server's late answer to a frame the recipient sent (same messageId and code). */

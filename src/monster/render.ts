@@ -52,6 +52,8 @@ export function monsterEventFrame(event: SessionEvent, domain: string): Record<s
       return push(1001, { from: addressOf(event.from, domain), to: addressOf(event.to, domain), note: event.note });
     case 'application-answered':
       return push(event.accepted ? 1002 : 1003, { from: addressOf(event.group, domain), type: event.accepted ? '1' : '3' });
+    case 'group-renamed':
+      return push(3102, { from: addressOf(event.group, domain), nickname: event.group.name, accountType: str(event.group.kind) });
     case 'membership-ended':
       return push(1004, { from: addressOf(event.group, domain), member: addressOf(event.member, domain), reason: event.reason });
     case 'remote-answer':

@@ -84,7 +84,10 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
   const services = createServices(store, bus, config, federation);
   if (federation) {
     federation.onAnswer = (entry, answer, awaited) => services.remoteEvents.answered(entry.actorId, entry.frame, answer, awaited);
-    federation.onRenamed = (standIn) => services.monster.announceProfile(standIn);
+    federation.onRenamed = async (standIn) => {
+      await services.monster.announceProfile(standIn);
+      await services.monster.announceGroupName(standIn);
+    };
   }
   await app.register(formBody);
   await app.register(websocket, {

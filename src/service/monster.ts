@@ -399,7 +399,10 @@ export class MonsterService {
   async updateGroup(actor: Account, group: Account, changes: ProfileChanges): Promise<Outcome> {
     if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
     if (!isManager(await this.store.roleOf(group.id, actor.id))) return failed(Status.Forbidden, 'only the owner and admins change a group');
-    return this.update(group.id, changes);
+    const updated = await this.update(group.id, changes);
+    const after = updated.ok && changes.name !== undefined ? await this.store.accountById(group.id) : null;
+    if (after && after.name !== group.name) await this.announceGroupName(after);
+    return updated;
   }
 
   /** 3103: the owner deletes a group; every member is told. */
@@ -458,6 +461,7 @@ export class MonsterService {
       const hasPass = update.passCodeHash !== undefined ? update.passCodeHash !== '' : current?.passCodeHash !== '';
       if (policy === 'pass' && !hasPass) return failed(Status.BadRequest, 'the pass policy needs a pass code');
     }
+    const nameBefore = changes.name !== undefined ? (await this.store.accountById(id))?.name : undefined;
     await this.store.updateAccount(id, update);
     const changed = await this.store.accountById(id);
     if (changed) {
@@ -466,8 +470,8 @@ export class MonsterService {
         await this.bus.publish([id], { type: 'profile-changed', account: withoutSecrets(changed) });
         await this.announceProfile(changed);
       }
-      // Other servers keep only an account's name (15.2).
-      if (changes.name !== undefined) await this.noticeToOtherServers(changed);
+      // Other servers keep only an account's name (15.2). Forms send the name with every save.
+      if (changes.name !== undefined && changed.name !== nameBefore) await this.noticeToOtherServers(changed);
     }
     return success(undefined);
   }
@@ -480,6 +484,15 @@ export class MonsterService {
     if (person.kind !== AccountKind.Person) return;
     const online = (await this.bus.online([person.id])).has(person.id);
     await tellWatchers(this.bus, await this.store.aliasesFor(person.id), person, online);
+  }
+
+  /**
+   * The members here of a group or channel see its new name at once: after a 3102 here, or
+   * a remote group's rename (federation).
+   */
+  async announceGroupName(group: AccountRecord): Promise<void> {
+    if (!isGroupLike(group)) return;
+    await this.bus.publish(await this.store.memberIdsOf(group.id, ACTIVE_ROLES), { type: 'group-renamed', group: withoutSecrets(group) });
   }
 
   /**

@@ -330,6 +330,11 @@ describe.skipIf(!chromiumAvailable())('the web client at /im/www/v1/chat.html', 
     await alice.page.getByTestId('open-info').click();
     await eventually(() => alice.page.getByTestId('member-item').count()).toBe(3);
     await shot(alice.page, 'group-info-desktop');
+    // Alice renames the group: the members' lists follow at once.
+    await alice.page.locator('[data-testid="group-settings"] input').first().fill('Tea House');
+    await alice.page.getByTestId('group-settings-save').click();
+    const carolsItem = carol.page.locator(`[data-testid="chat-item"][data-address="${groupAddress}"] .name`);
+    await eventually(() => carolsItem.innerText()).toBe('Tea House');
     await alice.page.getByTestId('open-info').click();
 
     // Alt+↓ and Alt+↑ move between conversations.

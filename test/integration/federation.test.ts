@@ -144,8 +144,9 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     const members = await alice.session.request({ code: '3106', to: group });
     expect(members.members).toContainEqual(expect.objectContaining({ address: at(b, carol), nickname: 'Caroline' }));
 
-    // Another field alone sends nothing (the other server keeps only the name): of it and a
-    // message after it, which travels behind anything queued before, only the message goes.
+    // Another field, or the same name again, sends nothing (the other server keeps only the
+    // name): of those and a message after them, which travels behind anything queued before,
+    // only the message goes.
     const deliveredToA = async () => {
       const text = await (await fetch(`${b.url}/metrics`)).text();
       const line = text.split('\n').find((l) => l.startsWith(`monami_federation_delivered_total{destination="${a.domain}"}`));
@@ -153,6 +154,7 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     };
     const before = await deliveredToA();
     expect(await bob.session.request({ code: '3001', sign: 'out fishing' })).toMatchObject({ statusCode: '200' });
+    expect(await bob.session.request({ code: '3001', nickname: 'Robert', sign: 'gone fishing' })).toMatchObject({ statusCode: '200' }); // the same name
     expect(await bob.session.request({ code: '2001', to: at(a, alice), text: encodeText('gone fishing'), messageId: 'after-sign' })).toMatchObject({ statusCode: '200' });
     await alice.session.next((f) => isPush('2001')(f) && f.messageId === 'after-sign');
     await expect.poll(deliveredToA).toBe(before + 1);
@@ -164,6 +166,9 @@ describe.each(backends)('federation between servers on %s', (backendName) => {
     // A group renamed: the servers of its members hear of it too.
     expect(await alice.session.request({ code: '3102', to: group, nickname: 'Veranda' })).toMatchObject({ statusCode: '200' });
     await expect.poll(async () => (await b.monami.store.accountById(remoteAccountId(group)))?.name).toBe('Veranda');
+    // ...and its members there see it at once, as its members here do.
+    expect(await carol.session.next(isPush('3102'))).toMatchObject({ from: group, nickname: 'Veranda', accountType: '2' });
+    expect(await alice.session.next(isPush('3102'))).toMatchObject({ from: group, nickname: 'Veranda' });
 
     // Nor do the accounts renamed hear of the notices sent for them.
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -341,6 +341,16 @@ describe.each(backends)('Monster protocol on %s', (backendName) => {
       expect(await owner.session.request({ code: '1003', to: group, member: addr(dave) })).toMatchObject({ statusCode: '200' });
       expect(await dave.session.next(isPush('1003'))).toMatchObject({ from: group });
 
+      // A new name reaches every member's sessions (the owner's own too), not the refused applicant.
+      expect(await owner.session.request({ code: '3102', to: group, nickname: 'Tea House' })).toMatchObject({ statusCode: '200' });
+      for (const s of [owner.session, bob.session, carol.session]) {
+        expect(await s.next(isPush('3102'))).toMatchObject({ from: group, nickname: 'Tea House', accountType: '2' });
+      }
+      expect(await owner.session.request({ code: '3102', to: group, sign: 'Oolong' })).toMatchObject({ statusCode: '200' });
+      expect(await owner.session.request({ code: '3102', to: group, nickname: 'Tea House', policy: 'approve' })).toMatchObject({ statusCode: '200' }); // the same name
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect([owner, bob, carol, dave].flatMap((u) => u.session.pending().filter(isPush('3102')))).toEqual([]);
+
       const members = await owner.session.request({ code: '3106', to: group });
       expect((members.members as { address: string; role: string }[]).map((m) => [m.address, m.role])).toEqual([[addr(owner), 'owner'], [addr(bob), 'member'], [addr(carol), 'member']]);
       expect(await dave.session.request({ code: '3106', to: group })).toMatchObject({ statusCode: '403' });
@@ -373,7 +383,7 @@ describe.each(backends)('Monster protocol on %s', (backendName) => {
       await carol.session.request({ code: '1001', to: group });
       await owner.session.request({ code: '1002', to: group, member: addr(carol) });
       const relogged = relogin(carol);
-      expect((await relogged.login).groups).toEqual([{ address: group, name: 'Tea Club', accountType: '2', role: 'member' }]);
+      expect((await relogged.login).groups).toEqual([{ address: group, name: 'Tea House', accountType: '2', role: 'member' }]);
       expect(await carol.session.request({ code: '3103', to: group })).toMatchObject({ statusCode: '403' });
       expect(await owner.session.request({ code: '3103', to: group })).toMatchObject({ statusCode: '200' });
       expect(await relogged.next(isPush('1004'))).toMatchObject({ from: group, reason: 'deleted' });

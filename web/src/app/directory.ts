@@ -209,7 +209,13 @@ export class Directory {
 
   async updateGroup(address: string, changes: ProfileChanges): Promise<void> {
     await this.link.must({ code: '3102', to: address, ...changes });
-    if (changes.nickname) this.cell.set((s) => ({ groups: s.groups.map((g) => (g.address === address ? { ...g, name: changes.nickname! } : g)) }));
+    if (changes.nickname) this.onGroupRenamed(address, changes.nickname);
+  }
+
+  /** A group or channel has a new name (the 3102 push to its members, on every device). */
+  onGroupRenamed(address: string, name: string): void {
+    if (!address || !name) return;
+    this.cell.set((s) => ({ groups: s.groups.map((g) => (g.address === address ? { ...g, name } : g)) }));
   }
 
   async members(address: string): Promise<Member[]> {

@@ -63,6 +63,8 @@ export class PushRouter {
         return notices.toast('info', 'notice.refused', { name: directory.displayName(normalizeAddress(str(frame.from))) });
       case '1004':
         return directory.onMembershipEnded(normalizeAddress(str(frame.from)), str(frame.reason));
+      case '3102':
+        return directory.onGroupRenamed(normalizeAddress(str(frame.from)), str(frame.nickname));
       case '2002':
       case '2003':
       case '2005':
