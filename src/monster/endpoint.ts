@@ -57,9 +57,12 @@ export const monsterEndpoints: FastifyPluginAsync<EndpointOptions> = async (app,
           if (frame === 'binary') return send(socket, refusal('', null, Status.BadRequest, 'frames are JSON text'));
           if (frame === 'malformed') return send(socket, refusal('', null, Status.BadRequest, 'malformed JSON'));
           if (frame === 'not-object') return send(socket, refusal('', null, Status.BadRequest, 'a frame is a JSON object'));
-          // The sender as they are now: a profile changed since the connection opened names them in what they send.
+          // The sender as they are now: a profile changed since the connection opened names them
+          // in what they send. Best effort: a store that fails here fails the frame's own work,
+          // which the handler answers (500).
           const name = context.sender?.account;
-          const sender = name ? (services.monster.cachedAccountByName(name) ?? (await services.monster.accountByName(name)) ?? context.sender) : null;
+          const current = name ? (services.monster.cachedAccountByName(name) ?? (await services.monster.accountByName(name).catch(() => null))) : null;
+          const sender = current ?? context.sender;
           send(socket, await handler.handle(frame, { ...context, sender }));
         });
       },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MinamiSession } from '../../client/minami.js';
+import { MonsterEndpoint } from '../../client/monster.js';
 import { availableBackends, createBackend, type Backend } from '../support/backends.js';
 import { befriend, registerAndLogin, Socket, startServer, uniqueName, type TestServer, type User } from '../support/server.js';
 
@@ -435,14 +436,20 @@ describe('a store that fails under a running server', () => {
     const backend = await createBackend('sqlite');
     const server = await startServer(backend);
     const user = await registerAndLogin(server);
+    // An account endpoint whose sender is no longer in the account cache (a profile change drops it).
+    const endpoint = MonsterEndpoint.connect(server.url, `/${user.account}`, user.auth.token, Socket);
+    expect(await endpoint.request({ code: '1000' })).toMatchObject({ statusCode: '100' });
+    expect(await user.session.request({ code: '3001', sign: 'about to fail' })).toMatchObject({ statusCode: '200' });
     await server.monami.store.close();
+    // Its frames are still answered: 500, not silence.
+    expect(await endpoint.request({ code: '3002', messageId: 'h-down' })).toMatchObject({ messageId: 'h-down', statusCode: '500' });
     const attempt = new MinamiSession(new Socket(`${server.url.replace(/^http/, 'ws')}/im/login?${new URLSearchParams({ account: user.account, password: user.password })}`));
     expect(await attempt.login).toEqual(err(500, 'Internal Server Error'));
     expect((await attempt.closed).code).toBe(1011);
     expect(await server.http.register({ account: uniqueName(), password: 'p', mail: 'm' })).toEqual(err(500, 'Internal Server Error'));
     expect((await fetch(`${server.url}/healthz`)).status).toBe(503);
     expect((await fetch(`${server.url}/im/www/v1/chat.html`)).status).toBe(200);
-    await user.session.close();
+    await Promise.all([user.session.close(), endpoint.close()]);
     await server.close().catch(() => {});
     await backend.drop();
   });
