@@ -2,11 +2,11 @@ import fs from 'node:fs/promises';
 import type SQLite from 'better-sqlite3';
 import {
   SqliteDialect,
+  SqliteDriver,
   type CompiledQuery,
   type DatabaseConnection,
   type Driver,
   type QueryResult,
-  type TransactionSettings,
 } from 'kysely';
 
 /**
@@ -32,7 +32,7 @@ export class FlushedSqliteDialect extends SqliteDialect {
   }
 
   override createDriver(): Driver {
-    return new FlushingDriver(super.createDriver(), this.database, this.wal);
+    return new FlushingDriver(this.database, this.wal);
   }
 }
 
@@ -42,46 +42,30 @@ export interface Flusher {
   close(): Promise<void>;
 }
 
-/** SQLite's driver, with each connection's commits followed by the flush. */
-class FlushingDriver implements Driver {
+/**
+ * SQLite's driver, its one connection wrapped so that commits are followed by the flush.
+ * Its transactions run their BEGIN and COMMIT through the connection it hands out, so they
+ * go through the wrapper too.
+ */
+class FlushingDriver extends SqliteDriver {
   private connection: FlushingConnection | null = null;
 
   constructor(
-    private readonly inner: Driver,
     private readonly database: SQLite.Database,
     private readonly wal: Flusher,
-  ) {}
-
-  init(): Promise<void> {
-    return this.inner.init();
+  ) {
+    super({ database });
   }
 
-  async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await this.inner.acquireConnection();
-    // SQLite's driver has one connection; wrap it once.
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
     if (this.connection?.inner !== connection) this.connection = new FlushingConnection(connection, this.database, this.wal);
     return this.connection;
   }
 
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(connection, settings);
-  }
-
-  commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(connection);
-  }
-
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(connection);
-  }
-
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.inner.releaseConnection((connection as FlushingConnection).inner);
-  }
-
-  async destroy(): Promise<void> {
+  override async destroy(): Promise<void> {
     await this.wal.close();
-    await this.inner.destroy();
+    await super.destroy();
   }
 }
 
