@@ -84,10 +84,7 @@ export async function createMonami(config: Config, logger?: FastifyServerOptions
   const services = createServices(store, bus, config, federation);
   if (federation) {
     federation.onAnswer = (entry, answer, awaited) => services.remoteEvents.answered(entry.actorId, entry.frame, answer, awaited);
-    federation.onRenamed = async (standIn) => {
-      await services.monster.announceProfile(standIn);
-      await services.monster.announceGroupName(standIn);
-    };
+    federation.onRenamed = (standIn) => services.monster.announceRename(standIn);
   }
   await app.register(formBody);
   await app.register(websocket, {

@@ -373,7 +373,8 @@ export class MonsterService {
 
   /** 3001: change one's own profile, join policy, pass code and public fields. */
   async updateProfile(me: Account, changes: ProfileChanges): Promise<Outcome> {
-    return this.update(me.id, changes);
+    const updated = await this.update(me.id, changes);
+    return updated.ok ? success(undefined) : updated;
   }
 
   /** 3101: create a group (accountType 2) or channel (3) owned by `owner`. */
@@ -400,9 +401,9 @@ export class MonsterService {
     if (!isGroupLike(group)) return failed(Status.BadRequest, 'not a group or channel');
     if (!isManager(await this.store.roleOf(group.id, actor.id))) return failed(Status.Forbidden, 'only the owner and admins change a group');
     const updated = await this.update(group.id, changes);
-    const after = updated.ok && changes.name !== undefined ? await this.store.accountById(group.id) : null;
-    if (after && after.name !== group.name) await this.announceGroupName(after);
-    return updated;
+    if (!updated.ok) return updated;
+    if (updated.value) await this.announceGroupName(updated.value);
+    return success(undefined);
   }
 
   /** 3103: the owner deletes a group; every member is told. */
@@ -449,38 +450,45 @@ export class MonsterService {
     return null;
   }
 
-  private async update(id: string, changes: ProfileChanges): Promise<Outcome> {
+  /** Applies profile changes; the account as it is now when its name changed, else null. */
+  private async update(id: string, changes: ProfileChanges): Promise<Outcome<AccountRecord | null>> {
     const { pass, ...rest } = changes;
     const invalid = this.invalidProfile(changes);
     if (invalid) return invalid;
     const update: AccountChanges = { ...rest };
     if (pass !== undefined) update.passCodeHash = pass === '' ? '' : await hashPassword(pass, this.options.scryptCost);
-    if (rest.policy === 'pass' || (pass !== undefined && rest.policy === undefined)) {
-      const current = await this.store.accountById(id);
-      const policy = rest.policy ?? current?.policy;
-      const hasPass = update.passCodeHash !== undefined ? update.passCodeHash !== '' : current?.passCodeHash !== '';
+    const checksPass = rest.policy === 'pass' || (pass !== undefined && rest.policy === undefined);
+    const before = checksPass || changes.name !== undefined ? await this.store.accountById(id) : null;
+    if (checksPass) {
+      const policy = rest.policy ?? before?.policy;
+      const hasPass = update.passCodeHash !== undefined ? update.passCodeHash !== '' : before?.passCodeHash !== '';
       if (policy === 'pass' && !hasPass) return failed(Status.BadRequest, 'the pass policy needs a pass code');
     }
-    const nameBefore = changes.name !== undefined ? (await this.store.accountById(id))?.name : undefined;
     await this.store.updateAccount(id, update);
     const changed = await this.store.accountById(id);
-    if (changed) {
-      await this.forget(changed.account);
-      if (FRIEND_VIEW_FIELDS.some((field) => changes[field] !== undefined)) {
-        await this.bus.publish([id], { type: 'profile-changed', account: withoutSecrets(changed) });
-        await this.announceProfile(changed);
-      }
-      // Other servers keep only an account's name (15.2). Forms send the name with every save.
-      if (changes.name !== undefined && changed.name !== nameBefore) await this.noticeToOtherServers(changed);
+    if (!changed) return success(null);
+    await this.forget(changed.account);
+    if (FRIEND_VIEW_FIELDS.some((field) => changes[field] !== undefined)) {
+      await this.bus.publish([id], { type: 'profile-changed', account: withoutSecrets(changed) });
+      await this.announceProfile(changed);
     }
-    return success(undefined);
+    // Forms send the name with every save: only a different one is news.
+    const renamed = changes.name !== undefined && changed.name !== before?.name ? changed : null;
+    // Other servers keep only an account's name (15.2).
+    if (renamed) await this.noticeToOtherServers(renamed);
+    return success(renamed);
+  }
+
+  /** An account of another server renamed by the word of that server: those here who see it are told. */
+  async announceRename(standIn: AccountRecord): Promise<void> {
+    await (isGroupLike(standIn) ? this.announceGroupName(standIn) : this.announceProfile(standIn));
   }
 
   /**
    * Everyone who has this person as a friend sees the new profile at once (minami 301),
-   * under their own alias: after a 3001 here, or a remote person's rename (federation).
+   * under their own alias: after a 3001 here, or a remote person's rename.
    */
-  async announceProfile(person: Account): Promise<void> {
+  private async announceProfile(person: Account): Promise<void> {
     if (person.kind !== AccountKind.Person) return;
     const online = (await this.bus.online([person.id])).has(person.id);
     await tellWatchers(this.bus, await this.store.aliasesFor(person.id), person, online);
@@ -488,10 +496,9 @@ export class MonsterService {
 
   /**
    * The members here of a group or channel see its new name at once: after a 3102 here, or
-   * a remote group's rename (federation).
+   * a remote group's rename.
    */
-  async announceGroupName(group: AccountRecord): Promise<void> {
-    if (!isGroupLike(group)) return;
+  private async announceGroupName(group: AccountRecord): Promise<void> {
     await this.bus.publish(await this.store.memberIdsOf(group.id, ACTIVE_ROLES), { type: 'group-renamed', group: withoutSecrets(group) });
   }
 
