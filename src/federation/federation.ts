@@ -82,7 +82,7 @@ export class Federation implements RemoteServers {
   private purgeTimer: NodeJS.Timeout | null = null;
   /** Applies a remote answer to a queued frame here; set by the composition root. */
   onAnswer: (entry: OutboxEntry, answer: Frame, awaited: boolean) => Promise<void> = async () => {};
-  /** Told when a remote person's stand-in takes the new name their server sent (local friends then hear of it). */
+  /** Told when a stand-in takes the new name its account's server sent (local friends or members then hear of it). */
   onRenamed: (standIn: AccountRecord) => Promise<void> = async () => {};
 
   private constructor(

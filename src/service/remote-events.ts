@@ -31,7 +31,7 @@ export class RemoteEventService {
     if (!actor || isRemoteAccount(actor)) return;
     const target = typeof frame.to === 'string' ? await this.store.accountByName(frame.to) : null;
     const code = Number(frame.code);
-    // The person did not send it: a server that refuses it (one without profile notices) tells nobody.
+    // Its account's owner did not send it: a server that refuses it (one without profile notices) tells nobody.
     if (code === PROFILE_NOTICE) return;
     const status = Number(answer.statusCode);
     if (code === 1001 && status === Status.Info && target) {

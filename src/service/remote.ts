@@ -5,10 +5,10 @@ import type { AccountRecord } from '../store/store.js';
 export type Frame = Record<string, unknown>;
 
 /**
- * Between servers only: a person's server tells another server that the person's profile
- * changed. The frame carries nothing but its envelope, whose `fromName` renames the stand-in
- * there like any frame of the person's own server; without it a rename travelled only with
- * the person's next frame to that server.
+ * Between servers only: an account's server tells another server that the account (a
+ * person, a group or a channel) has a new name. The frame carries nothing but its envelope,
+ * whose `fromName` renames the stand-in there like any frame of the account's own server;
+ * without it a rename travelled only with the account's next frame to that server.
  */
 export const PROFILE_NOTICE = 3005;
 
