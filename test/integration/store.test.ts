@@ -3,11 +3,11 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountKind } from '../../src/domain/account.js';
-import { openStore } from '../../src/store/connect.js';
+import { createPostgresPool, openStore } from '../../src/store/connect.js';
 import type { RelationPair, Transition } from '../../src/domain/relation.js';
 import { appendMessage, type AccountRecord, type Store } from '../../src/store/store.js';
 import { randomHex128, tokenDigest } from '../../src/service/secrets.js';
-import { availableBackends, createBackend, type Backend } from '../support/backends.js';
+import { availableBackends, createBackend, POSTGRES_ADMIN_URL, type Backend } from '../support/backends.js';
 
 const backends = await availableBackends();
 
@@ -125,6 +125,29 @@ describe.skipIf(!backends.includes('postgres'))('a PostgreSQL store whose connec
     expect(await store.accountByName('nobody')).toBeNull();
     await store.close();
     await backend.drop();
+  });
+
+  it('survives the server ending a connection that is in use, and goes on with a new one', async () => {
+    const backend = await createBackend('postgres');
+    const pg = (await import('pg')).default;
+    const pool = createPostgresPool(backend.databaseUrl!);
+    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    await admin.connect();
+    try {
+      // Checked out, as a transaction holds its connection between two statements.
+      const client = await pool.connect();
+      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const ended = new Promise((resolve) => client.once('end', resolve));
+      await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+      await ended;
+      await expect(client.query('select 1')).rejects.toThrow();
+      client.release();
+      expect((await pool.query<{ n: number }>('select 41 + 1 as n')).rows).toEqual([{ n: 42 }]);
+    } finally {
+      await admin.end();
+      await pool.end();
+      await backend.drop();
+    }
   });
 });
 
